@@ -1,0 +1,33 @@
+#include "build_runner.hpp"
+
+#include "process.hpp"
+
+#include <fstream>
+
+namespace asynclings::grader {
+
+BuildResult build_target(const Workbook& workbook, const std::string& target) {
+  RunOptions options;
+  options.sandbox = false;  // the compiler is trusted; it may need lots of memory
+  options.output_cap = 0;
+  options.time_limit = std::chrono::minutes(15);
+  const RunResult run = run_process(
+      {"cmake", "--build", workbook.build_dir.string(), "--target", target}, options);
+
+  BuildResult result;
+  result.elapsed = run.elapsed;
+  result.log = run.error.empty() ? run.output : run.error + "\n" + run.output;
+  result.ok = run.exited_ok();
+  result.interrupted = run.ending == Ending::interrupted;
+  if (result.ok) return result;
+
+  const auto dir = workbook.build_dir / "grader-logs";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  result.log_file = dir / (target + ".build.log");
+  std::ofstream(result.log_file) << result.log;
+  result.error = first_compile_error(result.log, workbook.submission.empty() ? workbook.root : std::filesystem::path{});
+  return result;
+}
+
+}  // namespace asynclings::grader

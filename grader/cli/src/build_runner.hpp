@@ -1,0 +1,25 @@
+// Building one target of the workbook with `cmake --build`, keeping its log.
+#pragma once
+
+#include "compile_error.hpp"
+#include "workbook.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace asynclings::grader {
+
+struct BuildResult {
+  bool ok = false;
+  bool interrupted = false;
+  std::string log;                     // everything cmake/ninja/the compiler printed
+  std::filesystem::path log_file;      // where the log of a failed build was saved
+  std::optional<CompileError> error;   // the first error of a failed build
+  std::chrono::milliseconds elapsed{0};
+};
+
+BuildResult build_target(const Workbook& workbook, const std::string& target);
+
+}  // namespace asynclings::grader

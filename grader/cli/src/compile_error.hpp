@@ -1,0 +1,31 @@
+// The first compiler (or linker) error of a build log, where it is, and what it usually
+// means in plain English: what a student needs instead of 300 lines of template noise.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+namespace asynclings::grader {
+
+struct CompileError {
+  std::string file;     // as the compiler printed it
+  int line = 0;
+  int column = 0;
+  std::string message;  // after "error: "
+  std::string source_line;  // the offending line, when the file is readable
+  std::string reading;      // plain-English reading, empty when none applies
+  // When the error is inside a library header, the student's line that led there.
+  std::string user_file;
+  int user_line = 0;
+};
+
+// The first error in <log>; <root> (may be empty) tells the student's files from library
+// headers. nullopt when the log holds no recognisable error.
+std::optional<CompileError> first_compile_error(const std::string& log,
+                                                const std::filesystem::path& root = {});
+
+// A one-line reading of a g++/ld error message; empty when it is not a common one.
+std::string explain_error(const std::string& message);
+
+}  // namespace asynclings::grader

@@ -1,0 +1,170 @@
+#include "grading.hpp"
+
+#include "process.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
+
+namespace asynclings::grader {
+
+const char* to_string(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::passed: return "passed";
+    case Verdict::failed: return "failed";
+    case Verdict::not_started: return "not_started";
+    case Verdict::compile_error: return "compile_error";
+    case Verdict::crashed: return "crashed";
+    case Verdict::timed_out: return "timed_out";
+    case Verdict::error: return "error";
+    case Verdict::interrupted: return "interrupted";
+  }
+  return "error";
+}
+
+const char* verdict_label(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::passed: return "PASS";
+    case Verdict::failed: return "FAIL";
+    case Verdict::not_started: return "NOT STARTED";
+    case Verdict::compile_error: return "COMPILE ERROR";
+    case Verdict::crashed: return "CRASHED";
+    case Verdict::timed_out: return "TIMED OUT";
+    case Verdict::error: return "NOT GRADED";
+    case Verdict::interrupted: return "INTERRUPTED";
+  }
+  return "NOT GRADED";
+}
+
+bool graded(Verdict verdict) {
+  return verdict == Verdict::passed || verdict == Verdict::failed || verdict == Verdict::not_started;
+}
+
+int ExerciseReport::passed_count() const {
+  return static_cast<int>(std::count_if(tests.begin(), tests.end(),
+      [](const TestResult& t) { return t.status == TestStatus::passed; }));
+}
+int ExerciseReport::failed_count() const {
+  return static_cast<int>(std::count_if(tests.begin(), tests.end(),
+      [](const TestResult& t) { return t.status == TestStatus::failed; }));
+}
+
+std::string last_running_test(const std::string& output) {
+  std::istringstream in(output);
+  std::string running;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("[ RUN      ] ", 0) == 0) running = line.substr(13);
+    else if (line.rfind("[       OK ] ", 0) == 0 || line.rfind("[  FAILED  ] ", 0) == 0 ||
+             line.rfind("[  SKIPPED ] ", 0) == 0) {
+      std::string name = line.substr(13);
+      name = name.substr(0, name.find(' '));
+      if (name == running) running.clear();
+    }
+  }
+  return running;
+}
+
+Verdict verdict_from_tests(const std::vector<TestResult>& tests) {
+  int passed = 0, failed = 0, not_started = 0;
+  for (const auto& t : tests) {
+    if (t.status == TestStatus::passed) ++passed;
+    if (t.status == TestStatus::failed) {
+      ++failed;
+      if (t.not_started) ++not_started;
+    }
+  }
+  if (failed == 0) return passed > 0 ? Verdict::passed : Verdict::error;
+  if (passed == 0 && not_started == failed) return Verdict::not_started;
+  return Verdict::failed;
+}
+
+void grade_binary(const std::filesystem::path& binary, const GradeOptions& options,
+                  ExerciseReport& report) {
+  std::error_code ec;
+  if (!std::filesystem::exists(binary, ec)) {
+    report.verdict = Verdict::error;
+    report.message = "no test binary at " + binary.string() + " (was it built?)";
+    return;
+  }
+  auto dir = options.results_dir;
+  if (dir.empty()) dir = std::filesystem::temp_directory_path() / ("asynclings-grader-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir, ec);
+  const auto results = dir / (binary.filename().string() + ".json");
+  std::filesystem::remove(results, ec);
+
+  RunOptions run_options;
+  run_options.time_limit = options.time_limit;
+  run_options.extra_env = options.extra_env;
+  // Colours in the captured output would garble the excerpt we show.
+  run_options.extra_env.push_back("GTEST_COLOR=no");
+  const RunResult run = run_process(
+      {binary.string(), "--gtest_output=json:" + results.string(), "--gtest_color=no"}, run_options);
+
+  report.elapsed_ms = static_cast<double>(run.elapsed.count());
+  report.exit_code = run.exit_code;
+  report.output = run.output;
+  report.output_truncated = run.output_truncated;
+  report.stray_processes_killed = run.stray_processes_killed;
+  report.time_limit_s = std::chrono::duration<double>(options.time_limit).count();
+
+  std::optional<TestReport> tests;
+  if (run.ending == Ending::exited && std::filesystem::exists(results, ec)) {
+    try {
+      tests = read_gtest_json(results);
+    } catch (const ResultsError& e) {
+      report.message = e.what();
+    }
+  }
+  std::filesystem::remove(results, ec);
+  if (tests) report.tests = tests->tests;
+
+  switch (run.ending) {
+    case Ending::failed_to_start:
+      report.verdict = Verdict::error;
+      report.message = run.error;
+      return;
+    case Ending::interrupted:
+      report.verdict = Verdict::interrupted;
+      report.message = "interrupted (" + signal_name(interrupt_signal()) + ")";
+      report.running_test = last_running_test(run.output);
+      return;
+    case Ending::timed_out: {
+      report.verdict = Verdict::timed_out;
+      std::ostringstream m;
+      m << "timed out after " << report.time_limit_s << " s";
+      if (report.inherent_delay_ms > 0) m << ", expected about " << report.inherent_delay_ms / 1000.0 << " s";
+      m << " (killed with everything it started)";
+      report.message = m.str();
+      report.running_test = last_running_test(run.output);
+      return;
+    }
+    case Ending::signaled:
+      report.verdict = Verdict::crashed;
+      report.signal = signal_name(run.signal);
+      report.running_test = last_running_test(run.output);
+      report.message = "crashed with " + report.signal;
+      if (!report.running_test.empty()) report.message += " in " + report.running_test;
+      if (run.output.find("terminate called") != std::string::npos)
+        report.message += " (std::terminate: an exception escaped, or a joinable std::thread was destroyed)";
+      return;
+    case Ending::exited:
+      break;
+  }
+  if (!tests) {
+    // GoogleTest always writes its report unless the program ended early (exit(), _exit())
+    report.verdict = Verdict::crashed;
+    report.running_test = last_running_test(run.output);
+    report.message = "exited with code " + std::to_string(run.exit_code) + " before reporting its results";
+    if (!report.running_test.empty()) report.message += " (during " + report.running_test + ")";
+    return;
+  }
+  report.verdict = verdict_from_tests(report.tests);
+  if (report.verdict == Verdict::error) report.message = "the test binary ran no tests";
+  else if (report.verdict == Verdict::passed && run.exit_code != 0) {
+    report.verdict = Verdict::failed;
+    report.message = "every test passed but the program exited with code " + std::to_string(run.exit_code);
+  }
+}
+
+}  // namespace asynclings::grader

@@ -1,0 +1,76 @@
+// Grading one exercise binary: run it in the sandbox, read its results, and decide the
+// verdict. The report types every renderer reads live here.
+#pragma once
+
+#include "compile_error.hpp"
+#include "gtest_results.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace asynclings::grader {
+
+enum class Verdict {
+  passed,
+  failed,
+  not_started,    // the stub is untouched: it throws "not implemented yet:"
+  compile_error,
+  crashed,
+  timed_out,
+  error,          // could not grade for a reason that is not the student's (see message)
+  interrupted,
+};
+const char* to_string(Verdict verdict);       // "passed", "not_started", …
+const char* verdict_label(Verdict verdict);   // "PASS", "NOT STARTED", …
+// Whether the tests judged the code (passed / failed / not started).
+bool graded(Verdict verdict);
+
+struct ExerciseReport {
+  std::string chapter;  // ch01-generators
+  std::string id;       // ex1
+  std::string name;
+  std::string title;
+  std::string variant = "exercise";  // exercise, solution, mistake-<name>
+  Verdict verdict = Verdict::error;
+  std::string message;  // one line: why (crash signal, timeout, error)
+  std::optional<CompileError> compile_error;
+  std::string build_log_file;
+  std::string build_log;  // kept for --verbose
+  double time_limit_s = 0;
+  double inherent_delay_ms = 0;
+  double elapsed_ms = 0;
+  int exit_code = -1;
+  std::string signal;        // "SIGSEGV (Segmentation fault)"
+  std::string running_test;  // the test running when it crashed or timed out
+  std::string output;        // captured output (capped), shown for crashes and timeouts
+  bool output_truncated = false;
+  int stray_processes_killed = 0;
+  std::vector<TestResult> tests;
+  int hints_total = 0;
+  int hints_read = 0;
+
+  int passed_count() const;
+  int failed_count() const;
+};
+
+struct GradeOptions {
+  std::chrono::milliseconds time_limit{60'000};
+  std::filesystem::path results_dir;  // where the gtest JSON goes (a temp dir when empty)
+  std::vector<std::string> extra_env;
+};
+
+// Runs <binary> (a GoogleTest executable) and fills verdict, tests and the run's facts of
+// <report>.
+void grade_binary(const std::filesystem::path& binary, const GradeOptions& options,
+                  ExerciseReport& report);
+
+// The test that was running when the output stops: a "[ RUN      ]" line with no result.
+std::string last_running_test(const std::string& output);
+
+// The verdict of a normal run from its tests.
+Verdict verdict_from_tests(const std::vector<TestResult>& tests);
+
+}  // namespace asynclings::grader

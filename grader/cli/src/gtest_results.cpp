@@ -1,0 +1,145 @@
+#include "gtest_results.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace asynclings::grader {
+namespace {
+
+using json = nlohmann::json;
+
+// GoogleTest writes times as "0.212s".
+double seconds_to_ms(const json& value) {
+  if (value.is_number()) return value.get<double>() * 1000;
+  if (!value.is_string()) return 0;
+  try {
+    return std::stod(value.get<std::string>()) * 1000;
+  } catch (...) {
+    return 0;
+  }
+}
+
+std::string as_text(const json& value) {
+  return value.is_string() ? value.get<std::string>() : value.dump();
+}
+
+const std::string kKnownKeys[] = {"name", "file", "line", "status", "result", "timestamp",
+                                  "time", "classname", "failures", "value_param", "type_param"};
+
+}  // namespace
+
+const char* to_string(TestStatus status) {
+  switch (status) {
+    case TestStatus::passed: return "passed";
+    case TestStatus::failed: return "failed";
+    case TestStatus::skipped: return "skipped";
+    case TestStatus::not_run: return "not_run";
+  }
+  return "unknown";
+}
+
+std::optional<Figure> parse_figure(const std::string& name, const std::string& text) {
+  try {
+    const json j = json::parse(text);
+    if (!j.is_object() || !j.contains("value") || !j["value"].is_number()) return std::nullopt;
+    Figure f;
+    f.name = name;
+    f.value = j["value"].get<double>();
+    f.unit = j.value("unit", "");
+    if (j.contains("expected")) f.expected = as_text(j["expected"]);
+    return f;
+  } catch (const json::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::vector<TraceRequest> parse_trace(const std::string& text) {
+  std::vector<TraceRequest> out;
+  try {
+    const json j = json::parse(text);
+    const json& requests = j.is_object() && j.contains("requests") ? j["requests"] : j;
+    if (!requests.is_array()) return out;
+    for (const auto& r : requests) {
+      if (!r.is_object()) continue;
+      TraceRequest t;
+      if (r.contains("id") && r["id"].is_number()) t.id = r["id"].get<std::uint64_t>();
+      t.target = r.value("target", "");
+      if (r.contains("arrival_ms") && r["arrival_ms"].is_number()) t.arrival_ms = r["arrival_ms"].get<double>();
+      if (r.contains("response_start_ms") && r["response_start_ms"].is_number())
+        t.response_start_ms = r["response_start_ms"].get<double>();
+      if (r.contains("finish_ms") && r["finish_ms"].is_number()) t.finish_ms = r["finish_ms"].get<double>();
+      if (r.contains("status") && r["status"].is_number()) t.status = r["status"].get<int>();
+      t.outcome = r.value("outcome", "");
+      out.push_back(std::move(t));
+    }
+  } catch (const json::exception&) {
+    out.clear();
+  }
+  return out;
+}
+
+TestReport parse_gtest_json(const std::string& text) {
+  json root;
+  try {
+    root = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw ResultsError(std::string("the test results are not valid JSON: ") + e.what());
+  }
+  if (!root.is_object() || !root.contains("testsuites") || !root["testsuites"].is_array())
+    throw ResultsError("the test results have no \"testsuites\" array");
+  TestReport report;
+  if (root.contains("time")) report.time_ms = seconds_to_ms(root["time"]);
+  for (const auto& suite : root["testsuites"]) {
+    if (!suite.is_object() || !suite.contains("testsuite") || !suite["testsuite"].is_array()) continue;
+    const std::string suite_name = suite.value("name", "");
+    for (const auto& t : suite["testsuite"]) {
+      if (!t.is_object()) continue;
+      TestResult test;
+      test.suite = t.value("classname", suite_name);
+      test.name = t.value("name", "");
+      test.time_ms = t.contains("time") ? seconds_to_ms(t["time"]) : 0;
+      if (auto f = t.find("failures"); f != t.end() && f->is_array()) {
+        for (const auto& failure : *f) {
+          if (failure.is_object() && failure.contains("failure")) test.failures.push_back(as_text(failure["failure"]));
+          else test.failures.push_back(as_text(failure));
+        }
+      }
+      const std::string status = t.value("status", "RUN");
+      const std::string result = t.value("result", "COMPLETED");
+      if (status == "NOTRUN" || result == "SUPPRESSED") test.status = TestStatus::not_run;
+      else if (!test.failures.empty()) test.status = TestStatus::failed;
+      else if (result == "SKIPPED") test.status = TestStatus::skipped;
+      else test.status = TestStatus::passed;
+      if (test.status == TestStatus::failed) {
+        for (const auto& failure : test.failures)
+          if (failure.find(kNotImplementedMarker) != std::string::npos) test.not_started = true;
+      }
+      for (const auto& [key, value] : t.items()) {
+        if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) != std::end(kKnownKeys)) continue;
+        const std::string text = as_text(value);
+        if (key == "diagnosis") test.diagnosis = text;
+        else if (key == "diagnosis_detail") test.diagnosis_detail = text;
+        else if (key == "trace") test.trace = parse_trace(text);
+        else if (key.rfind("figure.", 0) == 0) {
+          if (auto figure = parse_figure(key.substr(7), text)) test.figures.push_back(*figure);
+          else test.other_properties[key] = text;
+        } else test.other_properties[key] = text;
+      }
+      report.tests.push_back(std::move(test));
+    }
+  }
+  return report;
+}
+
+TestReport read_gtest_json(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) throw ResultsError("no test results at " + file.string());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_gtest_json(text.str());
+}
+
+}  // namespace asynclings::grader

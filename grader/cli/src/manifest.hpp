@@ -1,0 +1,62 @@
+// A chapter's manifest (exercises/<chapter>/chapter.json): what the grader knows about its
+// exercises. See docs/chapter-format.md for the fields.
+#pragma once
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace asynclings::grader {
+
+struct Mistake {
+  std::string name;       // slug; target <chapter>-<id>-mistake-<name>
+  std::string replaces;   // the edited file it stands in for
+  std::string fixture;    // relative to solutions/<chapter>/
+  std::string diagnosis;  // the diagnosis the tests must give it
+};
+
+struct Exercise {
+  std::string id;     // ex1, ex2, …
+  std::string name;   // slug
+  std::string title;
+  std::vector<std::string> edit;  // relative to the chapter folder
+  std::string test;
+  double time_limit_seconds = 60;
+  double inherent_delay_ms = 0;
+  std::vector<std::string> hints;
+  std::vector<Mistake> mistakes;
+};
+
+struct Chapter {
+  std::string dir_name;  // ch01-generators
+  int number = 0;        // 1
+  std::string topic;     // generators
+  std::string title;
+  std::string summary;
+  std::filesystem::path dir;  // the chapter folder (exercises/<dir_name>)
+  std::vector<Exercise> exercises;
+};
+
+// A manifest that cannot be read; what() names the file and the problem.
+struct ManifestError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Parses manifest text; <origin> names it in errors.
+Chapter parse_manifest(const std::string& text, const std::string& dir_name,
+                       const std::string& origin = "chapter.json");
+// Reads <chapter_dir>/chapter.json.
+Chapter load_chapter(const std::filesystem::path& chapter_dir);
+// Every exercises/ch*/chapter.json under <root>, ordered by chapter number.
+std::vector<Chapter> load_chapters(const std::filesystem::path& root);
+
+// "ch01-generators" -> 1, "generators"; false when the name is not chNN[-topic].
+bool split_chapter_name(const std::string& dir_name, int& number, std::string& topic);
+
+// Build target names (cmake/Chapters.cmake).
+std::string exercise_target(const Chapter& chapter, const Exercise& exercise);
+std::string solution_target(const Chapter& chapter, const Exercise& exercise);
+std::string mistake_target(const Chapter& chapter, const Exercise& exercise, const Mistake& mistake);
+
+}  // namespace asynclings::grader
