@@ -26,7 +26,17 @@ bool under(const std::string& file, const std::filesystem::path& root) {
 
 }  // namespace
 
-std::string explain_error(const std::string& m) {
+std::string explain_error(const std::string& message) {
+  // g++ quotes with ‘ ’ in UTF-8 locales and ' ' otherwise.
+  std::string m;
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    if (message.compare(i, 3, "\xe2\x80\x98") == 0 || message.compare(i, 3, "\xe2\x80\x99") == 0) {
+      m += '\'';
+      i += 2;
+    } else {
+      m += message[i];
+    }
+  }
   struct Rule {
     const char* needle;
     const char* reading;
@@ -43,7 +53,7 @@ std::string explain_error(const std::string& m) {
       {"does not name a type", "the compiler does not know this type: a missing #include, a typo, or a missing namespace"},
       {"no matching function for call to", "no overload accepts these arguments: compare the argument types and count with the function's declaration"},
       {"no matching member function", "no overload accepts these arguments: compare the argument types and count with the function's declaration"},
-      {"no match for 'operator", "no operator accepts these operand types: one side is not the type you think (is it still an awaitable that needs co_await?)"},
+      {"no match for", "no operator accepts these operand types: one side is not the type you think (is it still an awaitable that needs co_await?)"},
       {"incomplete type", "the type is only declared here, not defined: #include the header that defines it"},
       {"use of deleted function", "this copies something that can only be moved (or calls a deleted function): std::move it, or pass it by reference"},
       {"cannot convert", "a value of one type is used where another type is required (forgot a co_await, or the wrong return type?)"},

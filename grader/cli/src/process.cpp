@@ -234,6 +234,7 @@ void install_interrupt_handlers() {
 
 bool interrupted() { return g_interrupt_signal != 0; }
 int interrupt_signal() { return g_interrupt_signal; }
+void clear_interrupt() { g_interrupt_signal = 0; }
 
 std::string signal_name(int signal) {
   const char* abbrev = sigabbrev_np(signal);

@@ -61,6 +61,7 @@ bool become_subreaper();
 void install_interrupt_handlers();
 bool interrupted();
 int interrupt_signal();
+void clear_interrupt();  // for tests
 
 // "SIGSEGV (Segmentation fault)"
 std::string signal_name(int signal);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <string_view>
+
 namespace asynclings::testkit {
 
 void figure(const std::string& name, double value, const std::string& unit,

@@ -1,0 +1,106 @@
+// grader: build, run, time, diagnose and report the workbook's exercises.
+#include "commands.hpp"
+#include "manifest.hpp"
+#include "process.hpp"
+#include "resolve.hpp"
+#include "workbook.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+namespace {
+
+void add_common(CLI::App* app, asynclings::grader::CommonOptions& common) {
+  app->add_option("--root", common.root, "The workbook's folder (default: found from the current folder)");
+  app->add_option("--build-dir", common.build_dir, "Its build folder (default: <root>/build)");
+  app->add_flag("-v,--verbose", common.verbose, "Show whole compiler logs and test output");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace asynclings::grader;
+  become_subreaper();
+  install_interrupt_handlers();
+
+  CLI::App app{"asynclings grader: builds your exercises, runs their tests safely and tells you what happened"};
+  app.require_subcommand(1);
+  app.fallthrough();
+
+  CheckOptions check;
+  auto* check_cmd = app.add_subcommand("check", "Build and grade a chapter or one exercise");
+  add_common(check_cmd, check.common);
+  check_cmd->add_option("chapter", check.chapter, "ch1, 1, ch01 or ch01-generators");
+  check_cmd->add_option("exercise", check.exercise, "ex2, 2 or the exercise's name");
+  check_cmd->add_flag("--all", check.all, "Every chapter");
+  check_cmd->add_flag("--solutions", check.solutions, "Grade the reference solutions instead");
+  check_cmd->add_option("--format", check.format, "text, json, junit or gradescope")
+      ->check(CLI::IsMember({"text", "json", "junit", "gradescope"}));
+  check_cmd->add_option("--output", check.output, "Write the --format output to this file");
+  check_cmd->add_option("--tests-from", check.common.tests_from,
+                        "Grade with the tests and manifests of this trusted workbook copy; only the edited files come from --root");
+
+  VerifyOptions verify;
+  auto* verify_cmd = app.add_subcommand("verify", "Instructor: solutions pass, stubs fail, mistakes get their diagnosis");
+  add_common(verify_cmd, verify.common);
+  verify_cmd->add_option("chapter", verify.chapter, "Only this chapter");
+
+  ListOptions list;
+  auto* list_cmd = app.add_subcommand("list", "Chapters and exercises with your progress");
+  add_common(list_cmd, list.common);
+
+  HintOptions hint;
+  auto* hint_cmd = app.add_subcommand("hint", "The next hint for an exercise");
+  add_common(hint_cmd, hint.common);
+  hint_cmd->add_option("chapter", hint.chapter, "ch1, 1, ch01 or ch01-generators (default: the next exercise to do)");
+  hint_cmd->add_option("exercise", hint.exercise, "ex2, 2 or the exercise's name");
+  hint_cmd->add_flag("--all", hint.all, "Every hint of the exercise");
+
+  ExpectDiagnosisOptions expect;
+  auto* expect_cmd = app.add_subcommand("expect-diagnosis", "Instructor/CTest: a test binary must fail with this diagnosis");
+  expect_cmd->group("");  // hidden
+  expect_cmd->add_option("--binary", expect.binary, "Test executable")->required();
+  expect_cmd->add_option("--diagnosis", expect.diagnosis, "Expected diagnosis")->required();
+  expect_cmd->add_option("--time-limit", expect.time_limit_seconds, "Seconds");
+
+  ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the delay server in the foreground with a live request log");
+  serve_cmd->add_option("--host", serve.host, "Address to listen on");
+  serve_cmd->add_option("-p,--port", serve.port, "Port (0: any free port)");
+  serve_cmd->add_option("--latency", serve.latency_ms, "Simulated network round-trip per response, ms");
+  serve_cmd->add_option("--jitter", serve.jitter_ms, "Random extra latency 0..N ms");
+  serve_cmd->add_flag("-q,--quiet", serve.quiet, "No per-request log");
+
+  NewOptions scaffold;
+  auto* new_cmd = app.add_subcommand("new", "Scaffold a chapter: exercises/chNN-topic and solutions/chNN-topic");
+  add_common(new_cmd, scaffold.common);
+  new_cmd->add_option("name", scaffold.name, "chNN-topic")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+
+  try {
+    if (check_cmd->parsed()) return run_check(check);
+    if (verify_cmd->parsed()) return run_verify(verify);
+    if (list_cmd->parsed()) return run_list(list);
+    if (hint_cmd->parsed()) return run_hint(hint);
+    if (expect_cmd->parsed()) return run_expect_diagnosis(expect);
+    if (serve_cmd->parsed()) return run_serve(serve);
+    if (new_cmd->parsed()) return run_new(scaffold);
+  } catch (const ManifestError& e) {
+    std::fprintf(stderr, "grader: a chapter manifest is broken: %s\n", e.what());
+  } catch (const ResolveError& e) {
+    std::fprintf(stderr, "grader: %s\n", e.what());
+  } catch (const WorkbookError& e) {
+    std::fprintf(stderr, "grader: %s\n", e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "grader: could not grade: %s\n", e.what());
+  }
+  return 2;
+}

@@ -1,0 +1,80 @@
+#include "render.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace asynclings::grader {
+
+namespace {
+using json = nlohmann::json;
+
+json trace_summary(const std::vector<TraceRequest>& trace) {
+  if (trace.empty()) return nullptr;
+  double first = trace.front().arrival_ms, last = first;
+  int aborted = 0, completed = 0;
+  json requests = json::array();
+  for (const auto& r : trace) {
+    first = std::min(first, r.arrival_ms);
+    if (r.finish_ms) last = std::max(last, *r.finish_ms);
+    aborted += r.outcome == "client_aborted";
+    completed += r.outcome == "completed";
+    requests.push_back({{"id", r.id}, {"target", r.target}, {"arrival_ms", r.arrival_ms},
+                        {"response_start_ms", r.response_start_ms ? json(*r.response_start_ms) : json(nullptr)},
+                        {"finish_ms", r.finish_ms ? json(*r.finish_ms) : json(nullptr)},
+                        {"status", r.status}, {"outcome", r.outcome}});
+  }
+  return {{"count", trace.size()}, {"completed", completed}, {"aborted", aborted},
+          {"span_ms", last - first}, {"requests", requests}};
+}
+}  // namespace
+
+std::string render_json(const Report& report) {
+  json exercises = json::array();
+  for (const auto& e : report.exercises) {
+    json tests = json::array();
+    for (const auto& t : e.tests) {
+      json figures = json::object();
+      for (const auto& f : t.figures) figures[f.name] = {{"value", f.value}, {"unit", f.unit}, {"expected", f.expected}};
+      tests.push_back({{"name", t.full_name()},
+                       {"status", t.not_started ? "not_started" : to_string(t.status)},
+                       {"time_ms", t.time_ms},
+                       {"failures", t.failures},
+                       {"diagnosis", t.diagnosis.empty() ? json(nullptr) : json(t.diagnosis)},
+                       {"diagnosis_detail", t.diagnosis_detail.empty() ? json(nullptr) : json(t.diagnosis_detail)},
+                       {"figures", figures},
+                       {"trace", trace_summary(t.trace)}});
+    }
+    json compile_error = nullptr;
+    if (e.compile_error) {
+      const auto& c = *e.compile_error;
+      compile_error = {{"file", c.file}, {"line", c.line}, {"column", c.column}, {"message", c.message},
+                       {"reading", c.reading}, {"log_file", e.build_log_file}};
+    }
+    exercises.push_back({{"chapter", e.chapter},
+                         {"id", e.id},
+                         {"name", e.name},
+                         {"title", e.title},
+                         {"variant", e.variant},
+                         {"status", to_string(e.verdict)},
+                         {"message", e.message},
+                         {"elapsed_ms", e.elapsed_ms},
+                         {"time_limit_s", e.time_limit_s},
+                         {"tests_passed", e.passed_count()},
+                         {"tests_total", e.tests.size()},
+                         {"signal", e.signal.empty() ? json(nullptr) : json(e.signal)},
+                         {"running_test", e.running_test.empty() ? json(nullptr) : json(e.running_test)},
+                         {"compile_error", compile_error},
+                         {"tests", tests}});
+  }
+  int passed = 0;
+  for (const auto& e : report.exercises) passed += e.verdict == Verdict::passed;
+  const json out{{"schema", "asynclings-grader/1"},
+                 {"variant", report.variant},
+                 {"exit_code", exit_code(report)},
+                 {"passed", passed},
+                 {"total", report.exercises.size()},
+                 {"elapsed_ms", report.elapsed_ms},
+                 {"exercises", exercises}};
+  return out.dump(2) + "\n";
+}
+
+}  // namespace asynclings::grader

@@ -1,0 +1,91 @@
+#include "session.hpp"
+
+#include "build_runner.hpp"
+#include "process.hpp"
+
+namespace asynclings::grader {
+
+Session open_session(const CommonOptions& options) {
+  Session session;
+  std::filesystem::path student_root;
+  if (!options.root.empty()) {
+    student_root = std::filesystem::absolute(options.root);
+    if (!is_workbook_root(student_root))
+      throw WorkbookError(student_root.string() + " is not a workbook (it needs exercises/ and CMakeLists.txt)");
+  } else {
+    student_root = find_root(std::filesystem::current_path());
+  }
+  if (!options.tests_from.empty()) {
+    const auto trusted = std::filesystem::absolute(options.tests_from);
+    if (!is_workbook_root(trusted))
+      throw WorkbookError("--tests-from " + trusted.string() + " is not a workbook (it needs exercises/ and CMakeLists.txt)");
+    session.workbook.root = trusted;
+    session.workbook.submission = student_root;
+    session.workbook.build_dir = options.build_dir.empty() ? trusted / "build-submission" : std::filesystem::absolute(options.build_dir);
+  } else {
+    session.workbook.root = student_root;
+    session.workbook.build_dir = options.build_dir.empty() ? student_root / "build" : std::filesystem::absolute(options.build_dir);
+  }
+  // Manifests always come from the trusted tree.
+  session.chapters = load_chapters(session.workbook.root);
+  return session;
+}
+
+void configure(const Session& session, const CommonOptions& options) {
+  const auto& wb = session.workbook;
+  if (wb.submission.empty()) {
+    ensure_configured(wb, {}, options.quiet);
+    return;
+  }
+  // Grading a submission: the trusted tree's tests and manifests, only the edited files
+  // from the submission (cmake/Chapters.cmake). Reconfigured every time, so a build folder
+  // reused for another submission never grades the previous one.
+  std::error_code ec;
+  std::filesystem::remove(wb.build_dir / "CMakeCache.txt", ec);
+  ensure_configured(wb,
+                    {"-DASYNCLINGS_SUBMISSION_DIR=" + wb.submission.string(),
+                     "-DASYNCLINGS_BUILD_MISTAKES=OFF", "-DASYNCLINGS_BUILD_PROJECT_TESTS=OFF"},
+                    options.quiet);
+}
+
+ExerciseReport grade_target(const Session& session, const Chapter& chapter, const Exercise& exercise,
+                            const std::string& target, const std::string& variant,
+                            const std::function<void(const std::string&)>& on_build) {
+  ExerciseReport report;
+  report.chapter = chapter.dir_name;
+  report.id = exercise.id;
+  report.name = exercise.name;
+  report.title = exercise.title;
+  report.variant = variant;
+  report.time_limit_s = exercise.time_limit_seconds;
+  report.inherent_delay_ms = exercise.inherent_delay_ms;
+  report.hints_total = static_cast<int>(exercise.hints.size());
+
+  if (on_build) on_build(target);
+  const BuildResult build = build_target(session.workbook, target);
+  if (build.interrupted) {
+    report.verdict = Verdict::interrupted;
+    report.message = "interrupted while building";
+    return report;
+  }
+  if (!build.ok) {
+    report.verdict = Verdict::compile_error;
+    report.compile_error = build.error;
+    report.build_log_file = build.log_file.string();
+    report.build_log = build.log;
+    if (build.log.find("unknown target") != std::string::npos) {
+      report.verdict = Verdict::error;
+      report.message = "the build has no target " + target + " (reconfigure: cmake -S " +
+                       session.workbook.root.string() + " -B " + session.workbook.build_dir.string() + ")";
+      report.compile_error.reset();
+    }
+    return report;
+  }
+  GradeOptions options;
+  options.time_limit = std::chrono::milliseconds(static_cast<long long>(exercise.time_limit_seconds * 1000));
+  options.results_dir = session.workbook.build_dir / "grader-results";
+  grade_binary(target_binary(session.workbook, target), options, report);
+  return report;
+}
+
+}  // namespace asynclings::grader

@@ -1,0 +1,40 @@
+// What every verb starts from: the located workbook, its chapters, and how to grade one
+// exercise variant (build, then run).
+#pragma once
+
+#include "grading.hpp"
+#include "manifest.hpp"
+#include "workbook.hpp"
+
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace asynclings::grader {
+
+struct CommonOptions {
+  std::filesystem::path root;        // --root
+  std::filesystem::path build_dir;   // --build-dir
+  std::filesystem::path tests_from;  // --tests-from (trusted tree)
+  bool verbose = false;
+  bool quiet = false;  // no build progress on stderr
+};
+
+struct Session {
+  Workbook workbook;
+  std::vector<Chapter> chapters;
+};
+
+// Locates the workbook and reads its manifests (does not configure; see configure()).
+Session open_session(const CommonOptions& options);
+// Configures the build folder when needed (always reconfigures with --tests-from).
+void configure(const Session& session, const CommonOptions& options);
+
+// Builds <target> and grades its binary into a report for <exercise>. <on_build> is told
+// when the build starts (to show progress).
+ExerciseReport grade_target(const Session& session, const Chapter& chapter, const Exercise& exercise,
+                            const std::string& target, const std::string& variant,
+                            const std::function<void(const std::string&)>& on_build = {});
+
+}  // namespace asynclings::grader

@@ -1,0 +1,111 @@
+// grade_binary end to end against hostile and fake test binaries: the verdict an exercise
+// gets for each way it can go wrong.
+#include "expectations.hpp"
+#include "grading.hpp"
+#include "process.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+using namespace asynclings::grader;
+using namespace std::chrono_literals;
+
+namespace {
+
+ExerciseReport grade(const std::string& mode, std::chrono::milliseconds limit = 10s,
+                     const std::string& fixture = {}, const std::string& exit_code = "1") {
+  become_subreaper();
+  GradeOptions o;
+  o.time_limit = limit;
+  o.extra_env = {"GRADER_HOSTILE_MODE=" + mode};
+  if (!fixture.empty()) {
+    o.extra_env.push_back("GRADER_FAKE_RESULTS=" + std::string(GRADER_FIXTURES) + "/" + fixture);
+    o.extra_env.push_back("GRADER_FAKE_EXIT=" + exit_code);
+  }
+  ExerciseReport r;
+  r.inherent_delay_ms = 200;
+  grade_binary(GRADER_HOSTILE, o, r);
+  return r;
+}
+
+}  // namespace
+
+TEST(Grading, ASegfaultingExerciseIsCrashedWithTheSignalAndTheRunningTestNamed) {
+  const auto r = grade("segv");
+  EXPECT_EQ(r.verdict, Verdict::crashed);
+  EXPECT_EQ(r.signal.rfind("SIGSEGV", 0), 0u) << r.signal;
+  EXPECT_EQ(r.running_test, "Hostile.Second");
+  EXPECT_NE(r.message.find("SIGSEGV"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("Hostile.Second"), std::string::npos) << r.message;
+}
+
+TEST(Grading, AnUncaughtExceptionIsCrashedAndBlamedOnStdTerminate) {
+  const auto r = grade("terminate");
+  EXPECT_EQ(r.verdict, Verdict::crashed);
+  EXPECT_NE(r.message.find("std::terminate"), std::string::npos) << r.message;
+}
+
+TEST(Grading, AnInfiniteLoopIsTimedOutWithTheLimitAndTheExpectedTimeInTheMessage) {
+  const auto r = grade("loop", 1s);
+  EXPECT_EQ(r.verdict, Verdict::timed_out);
+  EXPECT_EQ(r.running_test, "Hostile.Second");
+  EXPECT_NE(r.message.find("timed out after 1 s"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("expected about 0.2 s"), std::string::npos) << r.message;
+  EXPECT_TRUE(descendants_of(getpid()).empty());
+}
+
+TEST(Grading, AProgramThatExitsBeforeReportingIsNotMistakenForAPass) {
+  const auto r = grade("exit3");
+  EXPECT_EQ(r.verdict, Verdict::crashed);
+  EXPECT_NE(r.message.find("exited with code 3"), std::string::npos) << r.message;
+}
+
+TEST(Grading, AMixedReportIsAFailWithTheTestsRead) {
+  const auto r = grade("fake_gtest", 10s, "gtest_mixed.json");
+  EXPECT_EQ(r.verdict, Verdict::failed);
+  EXPECT_EQ(r.tests.size(), 5u);
+  EXPECT_EQ(r.passed_count(), 1);
+  EXPECT_EQ(r.failed_count(), 2);
+}
+
+TEST(Grading, AStubWhoseEveryTestSaysNotImplementedIsNotStarted) {
+  const auto r = grade("fake_gtest", 10s, "gtest_stub.json");
+  EXPECT_EQ(r.verdict, Verdict::not_started);
+  EXPECT_TRUE(expect_every_test_fails(r).empty()) << expect_every_test_fails(r);
+}
+
+TEST(Grading, AllTestsPassingWithExitCodeZeroIsAPass) {
+  const auto r = grade("fake_gtest", 10s, "gtest_pass.json", "0");
+  EXPECT_EQ(r.verdict, Verdict::passed);
+  EXPECT_TRUE(expect_all_pass(r).empty());
+  EXPECT_FALSE(expect_every_test_fails(r).empty());
+}
+
+TEST(Grading, PassingTestsWithANonZeroExitCodeAreAFail) {
+  const auto r = grade("fake_gtest", 10s, "gtest_pass.json", "1");
+  EXPECT_EQ(r.verdict, Verdict::failed);
+}
+
+TEST(Grading, ExpectDiagnosisHoldsOnlyForAFailingTestCarryingThatDiagnosis) {
+  const auto r = grade("fake_gtest", 10s, "testkit_report.json");
+  EXPECT_TRUE(expect_diagnosis(r, "sequential-awaits").empty());
+  const std::string other = expect_diagnosis(r, "eager-start");
+  EXPECT_NE(other.find("[sequential-awaits]"), std::string::npos) << other;
+  const auto passing = grade("fake_gtest", 10s, "gtest_pass.json", "0");
+  EXPECT_NE(expect_diagnosis(passing, "sequential-awaits").find("no test failed"), std::string::npos);
+  const auto crashed = grade("segv");
+  EXPECT_NE(expect_diagnosis(crashed, "sequential-awaits").find("CRASHED"), std::string::npos);
+}
+
+TEST(Grading, AMissingBinaryIsAnErrorThatSaysWhere) {
+  GradeOptions o;
+  ExerciseReport r;
+  grade_binary("/nonexistent/ch01-generators-ex1-exercise", o, r);
+  EXPECT_EQ(r.verdict, Verdict::error);
+  EXPECT_NE(r.message.find("/nonexistent/ch01-generators-ex1-exercise"), std::string::npos);
+}
+
+TEST(Grading, TheRunningTestIsTheLastRunLineWithoutAResult) {
+  EXPECT_EQ(last_running_test("[ RUN      ] A.B\n[       OK ] A.B (1 ms)\n[ RUN      ] A.C\nboom\n"), "A.C");
+  EXPECT_EQ(last_running_test("[ RUN      ] A.B\n[  FAILED  ] A.B (1 ms)\n"), "");
+}

@@ -1,0 +1,123 @@
+#include "manifest.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <unistd.h>
+
+using namespace asynclings::grader;
+
+namespace {
+
+const char* kGood = R"({
+  "title": "From yield to await",
+  "summary": "Generators first.",
+  "exercises": [
+    {"id": "ex1", "name": "generator", "title": "A Generator<T>", "edit": ["ex1_generator.hpp"],
+     "test": "tests/ex1_generator_test.cpp", "time_limit_seconds": 30, "inherent_delay_ms": 250,
+     "hints": ["one", "two"],
+     "mistakes": [{"name": "eager-start", "replaces": "ex1_generator.hpp",
+                   "fixture": "mistakes/ex1_eager_start.hpp", "diagnosis": "eager-start"}]},
+    {"id": "ex2", "name": "round-robin", "edit": ["ex2_rr.hpp", "ex2_rr.cpp"], "test": "tests/ex2_test.cpp"}
+  ]
+})";
+
+std::string error_of(const std::string& text, const std::string& dir = "ch01-generators") {
+  try {
+    parse_manifest(text, dir, "exercises/ch01-generators/chapter.json");
+  } catch (const ManifestError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST(Manifest, AWellFormedManifestYieldsEveryFieldOfEveryExercise) {
+  const Chapter c = parse_manifest(kGood, "ch01-generators");
+  EXPECT_EQ(c.number, 1);
+  EXPECT_EQ(c.topic, "generators");
+  EXPECT_EQ(c.title, "From yield to await");
+  ASSERT_EQ(c.exercises.size(), 2u);
+  const Exercise& e = c.exercises[0];
+  EXPECT_EQ(e.id, "ex1");
+  EXPECT_EQ(e.name, "generator");
+  EXPECT_EQ(e.edit, std::vector<std::string>{"ex1_generator.hpp"});
+  EXPECT_DOUBLE_EQ(e.time_limit_seconds, 30);
+  EXPECT_DOUBLE_EQ(e.inherent_delay_ms, 250);
+  EXPECT_EQ(e.hints.size(), 2u);
+  ASSERT_EQ(e.mistakes.size(), 1u);
+  EXPECT_EQ(e.mistakes[0].diagnosis, "eager-start");
+  EXPECT_EQ(mistake_target(c, e, e.mistakes[0]), "ch01-generators-ex1-mistake-eager-start");
+  EXPECT_EQ(exercise_target(c, c.exercises[1]), "ch01-generators-ex2-exercise");
+  EXPECT_EQ(solution_target(c, c.exercises[1]), "ch01-generators-ex2-solution");
+}
+
+TEST(Manifest, OptionalFieldsTakeTheirDefaultsWhenAbsent) {
+  const Chapter c = parse_manifest(kGood, "ch01-generators");
+  const Exercise& e = c.exercises[1];
+  EXPECT_DOUBLE_EQ(e.time_limit_seconds, 60);
+  EXPECT_TRUE(e.hints.empty());
+  EXPECT_TRUE(e.mistakes.empty());
+}
+
+TEST(Manifest, InvalidJsonIsReportedWithTheFileAndTheLine) {
+  const std::string error = error_of("{\n  \"title\": \"x\",\n  \"exercises\": [\n}\n");
+  EXPECT_NE(error.find("exercises/ch01-generators/chapter.json"), std::string::npos) << error;
+  EXPECT_NE(error.find("line 4"), std::string::npos) << error;
+}
+
+TEST(Manifest, AMissingRequiredFieldNamesTheExerciseAndTheField) {
+  const std::string error = error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"]}]})");
+  EXPECT_NE(error.find("exercise ex1"), std::string::npos) << error;
+  EXPECT_NE(error.find("\"test\""), std::string::npos) << error;
+}
+
+TEST(Manifest, AFieldOfTheWrongTypeIsRejectedWithItsPath) {
+  const std::string error = error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": "a.hpp", "test": "t.cpp"}]})");
+  EXPECT_NE(error.find("exercise ex1.edit must be an array"), std::string::npos) << error;
+}
+
+TEST(Manifest, TwoExercisesWithOneIdAreRejected) {
+  const std::string error = error_of(R"({"title": "t", "exercises": [
+    {"id": "ex1", "name": "a", "edit": ["a.hpp"], "test": "t.cpp"},
+    {"id": "ex1", "name": "b", "edit": ["b.hpp"], "test": "u.cpp"}]})");
+  EXPECT_NE(error.find("two exercises have the id \"ex1\""), std::string::npos) << error;
+}
+
+TEST(Manifest, AChapterFolderNotNamedChNNTopicIsRejected) {
+  EXPECT_NE(error_of(kGood, "generators").find("not named chNN-topic"), std::string::npos);
+}
+
+TEST(Manifest, AMistakeWithoutItsDiagnosisIsRejected) {
+  const std::string error = error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"], "test": "t.cpp",
+    "mistakes": [{"name": "m", "replaces": "a.hpp", "fixture": "mistakes/m.hpp"}]}]})");
+  EXPECT_NE(error.find("mistakes[0] has no \"diagnosis\""), std::string::npos) << error;
+}
+
+TEST(Manifest, ChapterNamesSplitIntoNumberAndTopic) {
+  int n = 0;
+  std::string topic;
+  EXPECT_TRUE(split_chapter_name("ch03-gather-and-wait", n, topic));
+  EXPECT_EQ(n, 3);
+  EXPECT_EQ(topic, "gather-and-wait");
+  EXPECT_FALSE(split_chapter_name("chapter", n, topic));
+  EXPECT_FALSE(split_chapter_name("ch-x", n, topic));
+  EXPECT_FALSE(split_chapter_name("ch03-", n, topic));
+}
+
+TEST(Manifest, LoadChaptersFindsEveryChapterFolderInNumericOrder) {
+  const auto root = std::filesystem::temp_directory_path() / ("grader-manifest-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  for (const char* dir : {"ch10-late", "ch02-early", "notes"}) {
+    std::filesystem::create_directories(root / "exercises" / dir);
+    if (std::string(dir) != "notes") std::ofstream(root / "exercises" / dir / "chapter.json") << kGood;
+  }
+  const auto chapters = load_chapters(root);
+  std::filesystem::remove_all(root);
+  ASSERT_EQ(chapters.size(), 2u);
+  EXPECT_EQ(chapters[0].dir_name, "ch02-early");
+  EXPECT_EQ(chapters[1].dir_name, "ch10-late");
+}
