@@ -41,11 +41,11 @@ int run_list(const ListOptions& options) {
         next_chapter = &c;
         next_exercise = &e;
       }
-      std::printf("  %s %-4s %-22s %-46s %s\n", mark.c_str(), e.id.c_str(), e.name.c_str(), e.title.c_str(),
-                  style.dim(to_string(state)).c_str());
+      std::printf("  %s %-4s %-16s %s\n", mark.c_str(), e.id.c_str(), e.name.c_str(), e.title.c_str());
     }
     std::printf("\n");
   }
+  std::printf("%s\n", style.dim("[done] passed  [fail] failing  [todo] not started  [edit] edited since last check  [    ] not checked yet").c_str());
   const int width = 30;
   const int filled = total == 0 ? 0 : passed * width / total;
   std::printf("progress [%s%s] %d/%d exercises passed\n", style.green(std::string(static_cast<std::size_t>(filled), '#')).c_str(),

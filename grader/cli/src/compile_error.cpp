@@ -54,7 +54,7 @@ std::string explain_error(const std::string& message) {
       {"no matching function for call to", "no overload accepts these arguments: compare the argument types and count with the function's declaration"},
       {"no matching member function", "no overload accepts these arguments: compare the argument types and count with the function's declaration"},
       {"no match for", "no operator accepts these operand types: one side is not the type you think (is it still an awaitable that needs co_await?)"},
-      {"incomplete type", "the type is only declared here, not defined: #include the header that defines it"},
+      {"incomplete type", "the type is incomplete here (declared but not defined): #include the header that defines it"},
       {"use of deleted function", "this copies something that can only be moved (or calls a deleted function): std::move it, or pass it by reference"},
       {"cannot convert", "a value of one type is used where another type is required (forgot a co_await, or the wrong return type?)"},
       {"could not convert", "a value of one type is used where another type is required (forgot a co_await, or the wrong return type?)"},

@@ -65,6 +65,19 @@ std::string last_running_test(const std::string& output) {
   return running;
 }
 
+std::string sanitizer_finding(const std::string& output) {
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    for (const char* marker : {"ERROR: AddressSanitizer: ", "ERROR: LeakSanitizer: ", "WARNING: ThreadSanitizer: ", "ERROR: ThreadSanitizer: "}) {
+      const auto pos = line.find(marker);
+      if (pos != std::string::npos) return line.substr(pos + std::string(marker).find(' ') + 1);
+    }
+    if (const auto pos = line.find(": runtime error: "); pos != std::string::npos)
+      return "UndefinedBehaviorSanitizer: " + line.substr(pos + 2) + " at " + line.substr(0, pos);
+  }
+  return {};
+}
+
 Verdict verdict_from_tests(const std::vector<TestResult>& tests) {
   int passed = 0, failed = 0, not_started = 0;
   for (const auto& t : tests) {
@@ -96,6 +109,7 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   RunOptions run_options;
   run_options.time_limit = options.time_limit;
   run_options.extra_env = options.extra_env;
+  if (!options.limit_address_space) run_options.address_space_bytes = ~0ull;
   // Colours in the captured output would garble the excerpt we show.
   run_options.extra_env.push_back("GTEST_COLOR=no");
   const RunResult run = run_process(
@@ -108,6 +122,16 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   report.stray_processes_killed = run.stray_processes_killed;
   report.time_limit_s = std::chrono::duration<double>(options.time_limit).count();
 
+  const std::string finding = sanitizer_finding(run.output);
+  if (!finding.empty()) {
+    // A sanitizer report is the diagnosis, whatever the tests said.
+    report.verdict = Verdict::crashed;
+    report.message = finding;
+    report.running_test = last_running_test(run.output);
+    if (!report.running_test.empty()) report.message += " (in " + report.running_test + ")";
+    std::filesystem::remove(results, ec);
+    return;
+  }
   std::optional<TestReport> tests;
   if (run.ending == Ending::exited && std::filesystem::exists(results, ec)) {
     try {

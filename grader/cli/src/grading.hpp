@@ -60,7 +60,12 @@ struct GradeOptions {
   std::chrono::milliseconds time_limit{60'000};
   std::filesystem::path results_dir;  // where the gtest JSON goes (a temp dir when empty)
   std::vector<std::string> extra_env;
+  bool limit_address_space = true;  // off under sanitizers (ASan/TSan map huge shadows)
 };
+
+// The first line of a sanitizer report in <output> ("AddressSanitizer: heap-use-after-free
+// on address …"), empty when there is none.
+std::string sanitizer_finding(const std::string& output);
 
 // Runs <binary> (a GoogleTest executable) and fills verdict, tests and the run's facts of
 // <report>.

@@ -15,6 +15,8 @@ namespace {
 void add_common(CLI::App* app, asynclings::grader::CommonOptions& common) {
   app->add_option("--root", common.root, "The workbook's folder (default: found from the current folder)");
   app->add_option("--build-dir", common.build_dir, "Its build folder (default: <root>/build)");
+  app->add_option("--sanitize", common.sanitize, "Build and run under a sanitizer (own build folder <build>-NAME)")
+      ->check(CLI::IsMember({"address", "thread", "undefined"}));
   app->add_flag("-v,--verbose", common.verbose, "Show whole compiler logs and test output");
 }
 

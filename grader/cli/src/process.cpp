@@ -161,11 +161,13 @@ class Capture {
   }
   std::size_t total() const { return total_; }
   bool truncated() const { return cap_ != 0 && total_ > head_.size() + std::min(tail_.size(), cap_); }
+
   std::string text() const {
-    if (cap_ == 0 || tail_.size() <= cap_) return head_ + tail_;
-    const std::size_t omitted = total_ - head_.size() - cap_;
-    return head_ + "\n… [" + std::to_string(omitted) + " bytes of output omitted] …\n" +
-           tail_.substr(tail_.size() - cap_);
+    if (cap_ == 0) return head_;
+    const std::string tail = tail_.size() > cap_ ? tail_.substr(tail_.size() - cap_) : tail_;
+    const std::size_t omitted = total_ - head_.size() - tail.size();
+    if (omitted == 0) return head_ + tail;
+    return head_ + "\n… [" + std::to_string(omitted) + " bytes of output omitted] …\n" + tail;
   }
 
  private:

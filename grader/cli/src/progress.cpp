@@ -1,6 +1,7 @@
 #include "progress.hpp"
 
 #include <nlohmann/json.hpp>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
@@ -59,12 +60,12 @@ bool Progress::save() const {
 }
 
 std::int64_t edited_files_mtime(const Chapter& chapter, const Exercise& exercise) {
+  // stat(): file_clock's epoch is not the Unix epoch, and its counts can be negative.
   std::int64_t newest = 0;
   for (const auto& file : exercise.edit) {
-    std::error_code ec;
-    const auto t = std::filesystem::last_write_time(chapter.dir / file, ec);
-    if (ec) continue;
-    newest = std::max<std::int64_t>(newest, std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
+    struct stat info {};
+    if (::stat((chapter.dir / file).c_str(), &info) != 0) continue;
+    newest = std::max<std::int64_t>(newest, static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec);
   }
   return newest;
 }

@@ -61,7 +61,10 @@ const Exercise& resolve_exercise(const Chapter& chapter, const std::string& raw)
     if (lower(e.id) == spec || lower(e.name) == spec) return e;
   std::string digits = spec;
   for (const char* prefix : {"exercise", "ex"})
-    if (spec.rfind(prefix, 0) == 0) digits = spec.substr(std::string(prefix).size());
+    if (spec.rfind(prefix, 0) == 0) {
+      digits = spec.substr(std::string(prefix).size());
+      break;
+    }
   if (all_digits(digits)) {
     const std::string id = "ex" + std::to_string(std::stoi(digits));
     for (const auto& e : chapter.exercises)

@@ -26,6 +26,13 @@ Session open_session(const CommonOptions& options) {
     session.workbook.root = student_root;
     session.workbook.build_dir = options.build_dir.empty() ? student_root / "build" : std::filesystem::absolute(options.build_dir);
   }
+  if (!options.sanitize.empty()) {
+    if (options.sanitize != "address" && options.sanitize != "thread" && options.sanitize != "undefined")
+      throw WorkbookError("--sanitize takes address, thread or undefined");
+    // A sanitized build never shares a folder with the plain one.
+    session.workbook.build_dir += "-" + options.sanitize;
+    session.sanitize = options.sanitize;
+  }
   // Manifests always come from the trusted tree.
   session.chapters = load_chapters(session.workbook.root);
   return session;
@@ -33,8 +40,11 @@ Session open_session(const CommonOptions& options) {
 
 void configure(const Session& session, const CommonOptions& options) {
   const auto& wb = session.workbook;
+  std::vector<std::string> sanitize_args;
+  if (!session.sanitize.empty())
+    sanitize_args = {"-DASYNCLINGS_SANITIZE=" + session.sanitize, "-DASYNCLINGS_BUILD_MISTAKES=OFF"};
   if (wb.submission.empty()) {
-    ensure_configured(wb, {}, options.quiet);
+    ensure_configured(wb, sanitize_args, options.quiet);
     return;
   }
   // Grading a submission: the trusted tree's tests and manifests, only the edited files
@@ -44,7 +54,8 @@ void configure(const Session& session, const CommonOptions& options) {
   std::filesystem::remove(wb.build_dir / "CMakeCache.txt", ec);
   ensure_configured(wb,
                     {"-DASYNCLINGS_SUBMISSION_DIR=" + wb.submission.string(),
-                     "-DASYNCLINGS_BUILD_MISTAKES=OFF", "-DASYNCLINGS_BUILD_PROJECT_TESTS=OFF"},
+                     "-DASYNCLINGS_BUILD_MISTAKES=OFF", "-DASYNCLINGS_BUILD_PROJECT_TESTS=OFF",
+                     sanitize_args.empty() ? "-DASYNCLINGS_SANITIZE=" : sanitize_args.front()},
                     options.quiet);
 }
 
@@ -84,6 +95,12 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
   GradeOptions options;
   options.time_limit = std::chrono::milliseconds(static_cast<long long>(exercise.time_limit_seconds * 1000));
   options.results_dir = session.workbook.build_dir / "grader-results";
+  if (!session.sanitize.empty()) {
+    // Sanitizers slow code down several times and reserve terabytes of address space.
+    options.time_limit *= 4;
+    options.limit_address_space = false;
+    options.extra_env.push_back("ASYNCLINGS_TIME_TOLERANCE=4");
+  }
   grade_binary(target_binary(session.workbook, target), options, report);
   return report;
 }

@@ -17,6 +17,7 @@ struct CommonOptions {
   std::filesystem::path root;        // --root
   std::filesystem::path build_dir;   // --build-dir
   std::filesystem::path tests_from;  // --tests-from (trusted tree)
+  std::string sanitize;  // --sanitize address|thread|undefined: a sanitized build of its own
   bool verbose = false;
   bool quiet = false;  // no build progress on stderr
 };
@@ -24,6 +25,7 @@ struct CommonOptions {
 struct Session {
   Workbook workbook;
   std::vector<Chapter> chapters;
+  std::string sanitize;
 };
 
 // Locates the workbook and reads its manifests (does not configure; see configure()).

@@ -105,6 +105,15 @@ TEST(Grading, AMissingBinaryIsAnErrorThatSaysWhere) {
   EXPECT_NE(r.message.find("/nonexistent/ch01-generators-ex1-exercise"), std::string::npos);
 }
 
+TEST(Grading, SanitizerReportsAreFoundAndSummarisedInOneLine) {
+  EXPECT_EQ(sanitizer_finding("==12==ERROR: AddressSanitizer: heap-use-after-free on address 0x6020\nmore"),
+            "AddressSanitizer: heap-use-after-free on address 0x6020");
+  EXPECT_EQ(sanitizer_finding("WARNING: ThreadSanitizer: data race (pid=7)\n"), "ThreadSanitizer: data race (pid=7)");
+  EXPECT_EQ(sanitizer_finding("ex1.hpp:12:5: runtime error: signed integer overflow\n"),
+            "UndefinedBehaviorSanitizer: runtime error: signed integer overflow at ex1.hpp:12:5");
+  EXPECT_EQ(sanitizer_finding("[ RUN      ] A.B\n[       OK ] A.B\n"), "");
+}
+
 TEST(Grading, TheRunningTestIsTheLastRunLineWithoutAResult) {
   EXPECT_EQ(last_running_test("[ RUN      ] A.B\n[       OK ] A.B (1 ms)\n[ RUN      ] A.C\nboom\n"), "A.C");
   EXPECT_EQ(last_running_test("[ RUN      ] A.B\n[  FAILED  ] A.B (1 ms)\n"), "");

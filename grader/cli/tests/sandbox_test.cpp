@@ -151,7 +151,7 @@ TEST_F(Sandbox, TheChildRunsUnderLimitsOnMemoryFilesProcessesAndCpu) {
   RunOptions o;
   o.time_limit = 7s;
   o.extra_processes = 50;
-  const auto r = run_process({"/bin/sh", "-c", "ulimit -v; ulimit -f; ulimit -n; ulimit -t; ulimit -u"}, o);
+  const auto r = run_process({"/bin/sh", "-c", "ulimit -v; ulimit -f; ulimit -n; ulimit -t; ulimit -p"}, o);
   ASSERT_EQ(r.ending, Ending::exited) << r.output;
   std::istringstream in(r.output);
   std::string as, fsize, nofile, cpu, nproc;
