@@ -14,6 +14,11 @@ include(GoogleTest)
 set(ASYNCLINGS_EXERCISES_DIR ${PROJECT_SOURCE_DIR}/exercises)
 set(ASYNCLINGS_SOLUTIONS_DIR ${PROJECT_SOURCE_DIR}/solutions)
 set(ASYNCLINGS_CHAPTERS_BINARY_DIR ${PROJECT_BINARY_DIR}/chapters)
+# Symmetric transfer only keeps the stack flat when the compiler turns the resume into a
+# tail call; g++ 12 does that at -O2 or with this flag, not at the Debug default. Chapter 1
+# measures stack growth per co_await, so every chapter executable gets it (and the PCH too:
+# a precompiled header is only reused with the same options).
+set(ASYNCLINGS_CHAPTER_FLAGS -foptimize-sibling-calls)
 
 # Reads <key> of a JSON object into <out>; empty when absent.
 function(_asynclings_json out json)
@@ -50,6 +55,7 @@ function(_asynclings_exercise_executable target test_file edits include_dirs umb
   target_include_directories(${target} PRIVATE ${include_dirs})
   target_link_libraries(${target} PRIVATE asynclings::testkit_main)
   target_precompile_headers(${target} REUSE_FROM asynclings_chapter_pch)
+  target_compile_options(${target} PRIVATE ${ASYNCLINGS_CHAPTER_FLAGS})
   set_target_properties(${target} PROPERTIES
     RUNTIME_OUTPUT_DIRECTORY ${ASYNCLINGS_CHAPTERS_BINARY_DIR}
     EXPORT_COMPILE_COMMANDS ON)
@@ -164,6 +170,7 @@ function(asynclings_add_all_chapters)
   add_library(asynclings_chapter_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_anchor.cpp)
   target_link_libraries(asynclings_chapter_pch PRIVATE asynclings::testkit_main)
   target_precompile_headers(asynclings_chapter_pch PRIVATE ${PROJECT_SOURCE_DIR}/cmake/chapter_pch.hpp)
+  target_compile_options(asynclings_chapter_pch PRIVATE ${ASYNCLINGS_CHAPTER_FLAGS})
 
   file(GLOB chapter_dirs LIST_DIRECTORIES true CONFIGURE_DEPENDS ${ASYNCLINGS_EXERCISES_DIR}/ch*)
   list(SORT chapter_dirs)

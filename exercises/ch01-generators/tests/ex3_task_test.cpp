@@ -201,6 +201,17 @@ ch01::Task<std::string> reports(int code) {
   }
 }
 
+// The stack tests assume a lazy task: an eager one recurses like a plain function call.
+bool starts_lazily() {
+  Log log;
+  auto task = logged_answer(log);
+  if (log.empty()) return true;
+  diagnose("eager-start",
+           "the task's body ran when it was created, so nested tasks recurse like ordinary "
+           "calls: initial_suspend() must return std::suspend_always");
+  return false;
+}
+
 TEST(Task, DoesNotStartUntilAwaited) {
   Log log;
   auto task = logged_answer(log);
@@ -237,6 +248,7 @@ TEST(Task, ExceptionReachesTheAwaiter) {
 }
 
 TEST(Task, AMillionAwaitsInALoopDoNotGrowTheStack) {
+  if (!starts_lazily()) return;
   const double reference = growth_per_step<ReferenceTask>(LoopChain{}, 100, 2100);
   const double yours = growth_per_step<ch01::Task>(LoopChain{}, 100, 2100);
   if (!stack_stays_flat(yours, reference, "co_await in a loop")) return;
@@ -248,6 +260,7 @@ TEST(Task, AMillionAwaitsInALoopDoNotGrowTheStack) {
 }
 
 TEST(Task, TenThousandNestedAwaitsDoNotOverflowTheStack) {
+  if (!starts_lazily()) return;
   const double reference = growth_per_step<ReferenceTask>(NestedChain{}, 50, 550);
   const double yours = growth_per_step<ch01::Task>(NestedChain{}, 50, 550);
   if (!stack_stays_flat(yours, reference, "nested co_await")) return;
