@@ -1,6 +1,8 @@
 // A client that hangs up mid-delay is recorded as aborted, at the moment it hung up.
 #include "local_server.hpp"
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -49,6 +51,29 @@ TEST_F(Aborts, AsyncRequestCancelledByATimeoutIsAbortedAtTheTimeout) {
   EXPECT_GE(lived, 100.0);
   EXPECT_LT(lived, 2000.0) << "the server should see the abort long before the 5 s delay ends";
   EXPECT_FALSE(r.response_start.has_value());
+}
+
+TEST_F(Aborts, RequestCancelledThroughACancellationSlotIsAbortedAtTheCancel) {
+  client::AsyncClient client{address_of(*server_, "slot-abort")};
+  asio::io_context io;
+  asio::cancellation_signal cancel;
+  std::exception_ptr failure;
+  asio::co_spawn(io, client.get("/delay/5"),
+                 asio::bind_cancellation_slot(cancel.slot(), [&](std::exception_ptr e, client::Response) {
+                   failure = e;
+                 }));
+  asio::steady_timer timer{io, milliseconds{150}};
+  timer.async_wait([&](auto) { cancel.emit(asio::cancellation_type::terminal); });
+  io.run();
+  ASSERT_TRUE(failure) << "a cancelled request must not produce a response";
+  try {
+    std::rethrow_exception(failure);
+  } catch (const boost::system::system_error& e) {
+    EXPECT_EQ(e.code(), asio::error::operation_aborted) << e.what();
+  }
+  auto r = settled_single("slot-abort");
+  EXPECT_EQ(r.outcome, Outcome::client_aborted);
+  EXPECT_LT(ms_between(r.arrival, *r.finish), 2000.0);
 }
 
 TEST_F(Aborts, ClosingTheSocketMidDelayIsRecordedAsAbortedPromptly) {
