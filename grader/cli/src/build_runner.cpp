@@ -26,6 +26,16 @@ BuildResult build_target(const Workbook& workbook, const std::string& target) {
   std::filesystem::create_directories(dir, ec);
   result.log_file = dir / (target + ".build.log");
   std::ofstream(result.log_file) << result.log;
+  // "Re-running CMake..." then "CMake Error": the tree does not configure (a manifest or a
+  // chapter file is broken); that is no compile error of the exercise.
+  if (const auto pos = result.log.find("CMake Error"); pos != std::string::npos) {
+    result.configure_failed = true;
+    auto end = result.log.find("\n\n", pos);
+    result.configure_error = result.log.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    for (auto& c : result.configure_error)
+      if (c == '\n') c = ' ';
+    return result;
+  }
   result.error = first_compile_error(result.log, workbook.submission.empty() ? workbook.root : std::filesystem::path{});
   return result;
 }

@@ -17,6 +17,9 @@ struct BuildResult {
   std::string log;                     // everything cmake/ninja/the compiler printed
   std::filesystem::path log_file;      // where the log of a failed build was saved
   std::optional<CompileError> error;   // the first error of a failed build
+  // The build failed before compiling: cmake could not (re)configure the build folder.
+  bool configure_failed = false;
+  std::string configure_error;         // its first "CMake Error" with the line after it
   std::chrono::milliseconds elapsed{0};
 };
 

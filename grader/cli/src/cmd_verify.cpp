@@ -32,7 +32,7 @@ int run_verify(const VerifyOptions& options) {
     const bool ok = problem.empty();
     failures += ok ? 0 : 1;
     std::string detail = ok ? fmt::format("{} tests, {:.0f} ms", r.tests.size(), r.elapsed_ms) : problem;
-    std::printf("%-18s %-4s %-34s %s  %s\n", c.dir_name.c_str(), e.id.c_str(), what.c_str(),
+    std::printf("%-18s %-4s %-46s %s  %s\n", c.dir_name.c_str(), e.id.c_str(), what.c_str(),
                 ok ? style.green("ok  ").c_str() : style.red("FAIL").c_str(), detail.c_str());
     if (!ok && options.common.verbose && !r.output.empty()) std::printf("%s\n", r.output.c_str());
     if (!ok && !r.build_log_file.empty()) std::printf("%58s full build log: %s\n", "", r.build_log_file.c_str());
@@ -45,7 +45,7 @@ int run_verify(const VerifyOptions& options) {
     if (tty) std::fprintf(stderr, "\r\033[K");
   };
 
-  std::printf("%-18s %-4s %-34s %s\n", "chapter", "ex", "check", "result");
+  std::printf("%-18s %-4s %-46s %s\n", "chapter", "ex", "check", "result");
   for (const Chapter* c : chapters) {
     for (const auto& e : c->exercises) {
       if (interrupted()) break;

@@ -149,7 +149,7 @@ std::string render_exercise_text(const ExerciseReport& e, const Style& style, co
     }
     out += fmt::format("  {:.0f} ms\n", t.time_ms);
     for (const auto& f : t.figures) {
-      out += fmt::format("      {:<22} {} {}", pretty_figure_name(f.name), format_number(f.value), f.unit);
+      out += fmt::format("      {:<30} {} {}", pretty_figure_name(f.name), format_number(f.value), f.unit);
       if (!f.expected.empty()) out += style.dim("   expected " + f.expected);
       out += "\n";
     }

@@ -79,6 +79,13 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
     report.message = "interrupted while building";
     return report;
   }
+  if (!build.ok && build.configure_failed) {
+    report.verdict = Verdict::error;
+    report.message = "the build folder " + session.workbook.build_dir.string() + " could not be configured: " +
+                     build.configure_error + " (full log: " + build.log_file.string() + ")";
+    report.build_log = build.log;
+    return report;
+  }
   if (!build.ok) {
     report.verdict = Verdict::compile_error;
     report.compile_error = build.error;
