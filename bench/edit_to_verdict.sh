@@ -9,7 +9,8 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 chapter=${1:-ch1} exercise=${2:-ex1} runs=${3:-7}
 cd "$root"
 bin/grader check "$chapter" "$exercise" >/dev/null 2>&1 || true   # warm: everything built once
-dir=$(ls -d exercises/ch0"${chapter#ch}"-* exercises/"$chapter"-* 2>/dev/null | head -1)
+n=${chapter#ch}; n=${n#0}
+dir=$( (ls -d exercises/ch0"$n"-* exercises/ch"$n"-* 2>/dev/null || true) | head -1)
 file=$(sed -n "/\"id\": \"$exercise\"/,/\"edit\"/p" "$dir/chapter.json" | sed -n 's/.*"edit": \["\([^"]*\)".*/\1/p')
 target="$dir/$file"
 cp "$target" /tmp/edit_to_verdict.backup
