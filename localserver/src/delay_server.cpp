@@ -121,13 +121,7 @@ struct DelayServer::Impl {
 
   void notify(std::uint64_t id) {
     if (!state.options.on_request_end) return;
-    auto records = state.trace.records();
-    for (auto it = records.rbegin(); it != records.rend(); ++it) {
-      if (it->id == id) {
-        state.options.on_request_end(*it);
-        break;
-      }
-    }
+    if (auto record = state.trace.record(id)) state.options.on_request_end(*record);
   }
 
   asio::awaitable<void> session(tcp::socket socket, std::uint64_t connection) {

@@ -37,6 +37,16 @@ TraceRecord* Trace::find(std::uint64_t id) {
   return it != records_.end() && it->id == id ? &*it : nullptr;
 }
 
+const TraceRecord* Trace::find(std::uint64_t id) const {
+  return const_cast<Trace*>(this)->find(id);
+}
+
+std::optional<TraceRecord> Trace::record(std::uint64_t id) const {
+  std::lock_guard lock(mutex_);
+  if (const auto* r = find(id)) return *r;
+  return std::nullopt;
+}
+
 void Trace::response_started(std::uint64_t id, int status) {
   std::lock_guard lock(mutex_);
   if (auto* r = find(id); r && !r->response_start) {

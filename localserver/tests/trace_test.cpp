@@ -25,6 +25,15 @@ TEST(Trace, NumbersRequestsInArrivalOrder) {
   EXPECT_EQ(records[1].target, "/y");
 }
 
+TEST(Trace, LooksUpOneRecordById) {
+  Trace trace;
+  trace.begin(tagged("a", "/x"));
+  const auto id = trace.begin(tagged("a", "/y"));
+  ASSERT_TRUE(trace.record(id).has_value());
+  EXPECT_EQ(trace.record(id)->target, "/y");
+  EXPECT_FALSE(trace.record(id + 1).has_value());
+}
+
 TEST(Trace, FiltersRecordsByTag) {
   Trace trace;
   trace.begin(tagged("mine", "/1"));

@@ -5,6 +5,9 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+
 #include <thread>
 
 namespace {
@@ -65,6 +68,30 @@ TEST_F(ServerTestFixture, ReportsRequestsStillInProgressWhenTheWaitEnds) {
   ASSERT_TRUE(shared_server().trace().wait_count(tag(), 1, 5s));
   EXPECT_NONFATAL_FAILURE(trace(1, 100ms), "requests still in progress after 100 ms");
   slow.join();
+}
+
+}  // namespace
+
+namespace {
+
+boost::asio::awaitable<int> one() { co_return 1; }
+
+TEST_F(ServerTestFixture, ReportsACoroutineTheLoopAbandonsAsNeverFinishing) {
+  // An empty vector parallel group never completes in Boost 1.81: the classic abandoned wait.
+  using Op = decltype(boost::asio::co_spawn(std::declval<boost::asio::any_io_executor>(),
+                                            one(), boost::asio::deferred));
+  auto empty_group = []() -> boost::asio::awaitable<int> {
+    std::vector<Op> none;
+    auto group = boost::asio::experimental::make_parallel_group(std::move(none));
+    co_await group.async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
+    co_return 0;
+  };
+  try {
+    run(empty_group(), 5s);
+    FAIL() << "expected the run to report a coroutine that can never finish";
+  } catch (const std::runtime_error& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("can never finish"));
+  }
 }
 
 }  // namespace

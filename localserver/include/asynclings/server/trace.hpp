@@ -46,6 +46,7 @@ class Trace {
   void end(std::uint64_t id, Outcome outcome);
 
   // Reader side. An empty tag means every record.
+  std::optional<TraceRecord> record(std::uint64_t id) const;
   std::vector<TraceRecord> records(const std::string& tag = {}) const;
   // Blocks until no record of <tag> is in progress, or <timeout>; true when settled.
   bool wait_settled(const std::string& tag, std::chrono::milliseconds timeout) const;
@@ -59,6 +60,7 @@ class Trace {
 
  private:
   TraceRecord* find(std::uint64_t id);
+  const TraceRecord* find(std::uint64_t id) const;
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
   std::vector<TraceRecord> records_;

@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <stdexcept>
 #include <string>
 
@@ -50,7 +51,8 @@ class ServerTest : public ::testing::Test {
 
   // Runs <work> to completion on a fresh io_context on this thread and returns its value
   // (or rethrows its exception). <limit> guards against a hang: after it the context is
-  // stopped and std::runtime_error("… did not finish within …") is thrown.
+  // stopped and std::runtime_error("… did not finish within …") is thrown; a coroutine the
+  // loop abandons (nothing left that could resume it) throws "… can never finish …".
   template <typename T>
   T run(boost::asio::awaitable<T> work,
         std::chrono::milliseconds limit = std::chrono::seconds{20}) {
@@ -62,7 +64,15 @@ class ServerTest : public ::testing::Test {
       throw std::runtime_error("the coroutine did not finish within " +
                                std::to_string(limit.count()) + " ms");
     }
-    return result.get();
+    try {
+      return result.get();
+    } catch (const std::future_error& e) {
+      if (e.code() != std::future_errc::broken_promise) throw;
+      // Asio dropped the coroutine: the loop ran out of work while it still waited.
+      throw std::runtime_error(
+          "the coroutine can never finish: it waits for something nothing will complete "
+          "(for example an empty parallel group)");
+    }
   }
 
  private:

@@ -1,0 +1,75 @@
+// Exercise 4: first completed — take the winner, cancel the losers.
+//
+//   done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+//   for task in pending:
+//       task.cancel()
+//
+// Write first_completed(work): run every awaitable at once; as soon as one finishes, cancel
+// all the others and return the winner's position in `work` and its value. If the first one
+// to finish threw, rethrow its exception (it still "completed first"). An empty `work` throws
+// std::invalid_argument (there is no winner to wait for).
+//
+// Cancelling is the point: a loser left running still holds its connection and its server
+// work. In Asio a cancelled AsyncClient::get closes its connection at once, so the server's
+// trace shows each loser as client_aborted — if, and only if, you really cancelled it.
+//
+// What the tests check: the winner's index and value; the function returned when the winner
+// finished, not after the slowest; the server saw every loser's connection aborted within a
+// few milliseconds of the winner finishing.
+//
+// Replace the ASYNCLINGS_TODO. `grader hint ch03 ex4` helps.
+// MISTAKE FIXTURE: returns the first result from a channel but leaves the losers running.
+#pragma once
+
+#include <asynclings/todo.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <memory>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <cstddef>
+#include <exception>
+#include <stdexcept>
+#include <utility>
+#include <vector>
+
+namespace ch03 {
+
+namespace asio = boost::asio;
+
+template <typename T>
+struct Winner {
+  std::size_t index = 0;  // position in the input
+  T value{};
+};
+
+template <typename T>
+asio::awaitable<Winner<T>> first_completed(std::vector<asio::awaitable<T>> work) {
+  if (work.empty()) throw std::invalid_argument("first_completed: no awaitables to wait for");
+  auto ex = co_await asio::this_coro::executor;
+  // Each awaitable reports to a channel; the first report wins. Nobody cancels the others.
+  using Report = std::pair<std::size_t, T>;
+  auto channel = std::make_shared<
+      asio::experimental::channel<void(boost::system::error_code, Report)>>(ex, work.size());
+  for (std::size_t i = 0; i < work.size(); ++i) {
+    auto report = [](asio::awaitable<T> w, std::size_t index, auto ch) -> asio::awaitable<void> {
+      T value = co_await std::move(w);
+      co_await ch->async_send(boost::system::error_code{}, Report{index, std::move(value)},
+                              asio::use_awaitable);
+    };
+    asio::co_spawn(ex, report(std::move(work[i]), i, channel), asio::detached);
+  }
+  Report first = co_await channel->async_receive(asio::use_awaitable);
+  Winner<T> winner;
+  winner.index = first.first;
+  winner.value = std::move(first.second);
+  co_return winner;
+}
+
+}  // namespace ch03
