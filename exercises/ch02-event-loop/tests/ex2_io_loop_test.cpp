@@ -1,0 +1,226 @@
+// Exercise 2: IoLoop. The file descriptors are pipes: a test writes into one end (from a
+// timer on the loop, or from another thread, like a server answering) and the loop watches the
+// other. What is judged: when each reader ran compared with when its data was written, and how
+// much CPU the process used while the loop had nothing to do.
+#include "ex2_io_loop.hpp"
+
+#include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/timing.hpp>
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using asynclings::testkit::diagnose;
+using asynclings::testkit::figure;
+using asynclings::testkit::process_cpu_ms;
+using asynclings::testkit::Stopwatch;
+using asynclings::testkit::tolerant_ms;
+using namespace std::chrono_literals;
+
+// A pipe with both ends non-blocking, closed on destruction.
+class Pipe {
+ public:
+  Pipe() {
+    if (::pipe2(fds_, O_NONBLOCK | O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+  }
+  ~Pipe() {
+    ::close(fds_[0]);
+    ::close(fds_[1]);
+  }
+  Pipe(const Pipe&) = delete;
+  Pipe& operator=(const Pipe&) = delete;
+
+  int read_end() const { return fds_[0]; }
+  void write(const std::string& text) const {
+    if (::write(fds_[1], text.data(), text.size()) != ssize_t(text.size()))
+      throw std::runtime_error("pipe write failed");
+  }
+  // Everything that can be read right now (empty when nothing is there).
+  std::string read_available() const {
+    std::string out;
+    char buffer[256];
+    for (;;) {
+      const ssize_t n = ::read(fds_[0], buffer, sizeof buffer);
+      if (n <= 0) break;
+      out.append(buffer, std::size_t(n));
+    }
+    return out;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+};
+
+std::string ms(double v) { return std::to_string(int(v)); }
+
+TEST(IoLoop, AReaderRunsWhenItsPipeHasData) {
+  ch02::IoLoop loop;
+  Pipe pipe;
+  Stopwatch clock;
+  std::string got;
+  int calls = 0;
+  double handled_ms = -1;
+  loop.add_reader(pipe.read_end(), [&] {
+    ++calls;
+    got += pipe.read_available();
+    handled_ms = clock.elapsed_ms();
+    loop.remove_reader(pipe.read_end());
+  });
+  loop.call_later(30ms, [&] { pipe.write("hello"); });
+  loop.run();
+  figure("handled_ms", handled_ms, "ms", "30 to " + ms(30 + tolerant_ms(50)));
+  EXPECT_EQ(got, "hello");
+  EXPECT_EQ(calls, 1) << "the reader removed itself after its first call";
+  EXPECT_GE(handled_ms, 30.0) << "the reader ran before its pipe had data";
+  EXPECT_LE(handled_ms, 30 + tolerant_ms(50)) << "the reader ran long after the data arrived";
+}
+
+TEST(IoLoop, ALoopWithOnlyAReaderWaitsForDataFromAnotherThread) {
+  ch02::IoLoop loop;
+  Pipe pipe;
+  Stopwatch clock;
+  std::vector<double> written(3, -1), handled;
+  std::string got;
+  loop.add_reader(pipe.read_end(), [&] {
+    const std::string chunk = pipe.read_available();
+    for (std::size_t i = 0; i < chunk.size(); ++i) handled.push_back(clock.elapsed_ms());
+    got += chunk;
+    if (got.size() >= 3) loop.remove_reader(pipe.read_end());
+  });
+  {
+    std::jthread writer([&] {
+      for (int i = 0; i < 3; ++i) {
+        std::this_thread::sleep_until(std::chrono::steady_clock::now() + 40ms);
+        pipe.write(std::to_string(i + 1));
+        written[i] = clock.elapsed_ms();
+      }
+    });
+    loop.run();
+  }
+  if (got.empty()) {
+    ADD_FAILURE() << "run() returned before any data arrived, while a reader was registered: "
+                     "a reader keeps the loop alive (poll with no timeout) until it is removed";
+    return;
+  }
+  EXPECT_EQ(got, "123");
+  ASSERT_EQ(handled.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    const double late = handled[i] - written[i];
+    figure("message_" + std::to_string(i + 1) + "_late_ms", late, "ms", "<= " + ms(tolerant_ms(50)));
+    EXPECT_LE(late, tolerant_ms(50)) << "message " << i + 1 << " was handled late";
+  }
+}
+
+TEST(IoLoop, DataArrivingDuringALongTimerWaitIsHandledAtOnce) {
+  // The loop's only timer is due at 300 ms; the data comes at 50 ms from another thread.
+  ch02::IoLoop loop;
+  Pipe pipe;
+  Stopwatch clock;
+  double written_ms = -1, handled_ms = -1;
+  loop.add_reader(pipe.read_end(), [&] {
+    pipe.read_available();
+    handled_ms = clock.elapsed_ms();
+    loop.remove_reader(pipe.read_end());
+  });
+  loop.call_later(300ms, [&] { loop.remove_reader(pipe.read_end()); });
+  {
+    std::jthread writer([&] {
+      std::this_thread::sleep_until(std::chrono::steady_clock::now() + 50ms);
+      pipe.write("x");
+      written_ms = clock.elapsed_ms();
+    });
+    loop.run();
+  }
+  figure("written_ms", written_ms, "ms", "50");
+  figure("handled_ms", handled_ms, "ms", "<= written + " + ms(tolerant_ms(50)));
+  if (handled_ms < 0) {
+    ADD_FAILURE() << "the reader never ran although its pipe had data from 50 ms on";
+    return;
+  }
+  if (handled_ms - written_ms > tolerant_ms(50) && handled_ms >= 290) {
+    diagnose("sleeps-through-io",
+             "the data arrived at " + ms(written_ms) + " ms but its reader ran at " +
+                 ms(handled_ms) + " ms, when the timer was due: the loop slept until the "
+                 "timer. Wait in poll() itself, with the time to the next timer as its timeout, "
+                 "so that data wakes the loop up");
+    return;
+  }
+  EXPECT_LE(handled_ms - written_ms, tolerant_ms(50)) << "the reader ran late";
+}
+
+TEST(IoLoop, AnIdleLoopBurnsAlmostNoCpuWhileItWaits) {
+  // A reader on a pipe that stays empty, and a timer at 300 ms that ends the wait: 300 ms
+  // with nothing to do. The process's CPU time is read before and after.
+  ch02::IoLoop loop;
+  Pipe pipe;
+  int reader_calls = 0;
+  loop.add_reader(pipe.read_end(), [&] { ++reader_calls; });
+  loop.call_later(300ms, [&] { loop.remove_reader(pipe.read_end()); });
+  Stopwatch clock;
+  const double cpu_before = process_cpu_ms();
+  loop.run();
+  const double cpu = process_cpu_ms() - cpu_before;
+  const double wall = clock.elapsed_ms();
+  figure("cpu_ms", cpu, "ms", "< 10");
+  figure("wall_ms", wall, "ms", "300 to " + ms(300 + tolerant_ms(100)));
+  figure("ticks", double(loop.tick()), "ticks", "a handful");
+  if (cpu >= 10) {
+    diagnose("busy-wait",
+             "the loop used " + ms(cpu) + " ms of CPU in " + ms(wall) + " ms of waiting: it "
+             "spun, polling with a zero timeout tick after tick (" + std::to_string(loop.tick()) +
+             " ticks). When nothing is ready, give poll() the time until the next timer as its "
+             "timeout, so the thread sleeps in the kernel");
+    return;
+  }
+  EXPECT_EQ(reader_calls, 0) << "the reader ran although its pipe never had data";
+  EXPECT_GE(wall, 300.0) << "run() returned before the timer was due";
+  EXPECT_LE(wall, 300 + tolerant_ms(100)) << "run() kept going after the last reader was removed";
+}
+
+TEST(IoLoop, AReaderRemovedBeforeItsTurnIsNotCalled) {
+  // Both pipes hold data that nobody reads, so both stay readable; whichever reader runs
+  // first removes both. The other may already be scheduled for this tick: it must not run.
+  ch02::IoLoop loop;
+  Pipe a, b;
+  a.write("a");
+  b.write("b");
+  int calls = 0;
+  auto remove_both = [&] {
+    ++calls;
+    loop.remove_reader(a.read_end());
+    loop.remove_reader(b.read_end());
+  };
+  loop.add_reader(a.read_end(), remove_both);
+  loop.add_reader(b.read_end(), remove_both);
+  Stopwatch clock;
+  loop.run();
+  EXPECT_EQ(calls, 1) << "a reader ran after it had been removed";
+  EXPECT_LT(clock.elapsed_ms(), tolerant_ms(50)) << "both pipes were readable at once";
+}
+
+TEST(IoLoop, OnlyTheReaderWhosePipeHasDataRuns) {
+  ch02::IoLoop loop;
+  Pipe quiet, busy;
+  std::vector<std::string> log;
+  loop.add_reader(quiet.read_end(), [&] { log.push_back("quiet"); });
+  loop.add_reader(busy.read_end(), [&] {
+    log.push_back("busy: " + busy.read_available());
+    loop.remove_reader(busy.read_end());
+    loop.remove_reader(quiet.read_end());
+  });
+  loop.call_later(30ms, [&] { busy.write("data"); });
+  loop.call_soon([&] { log.push_back("soon"); });
+  loop.run();
+  EXPECT_EQ(log, (std::vector<std::string>{"soon", "busy: data"}));
+}
+
+}  // namespace

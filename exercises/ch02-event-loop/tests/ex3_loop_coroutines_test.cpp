@@ -1,0 +1,201 @@
+// Exercise 3: coroutines on the loop. The coroutines log what they do; the tests judge the
+// order of the log, the wall time against the longest and the summed delays, and — with a
+// probe timer registered on the same loop — whether the loop kept running while they slept.
+#include "ex3_loop_coroutines.hpp"
+
+#include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/timing.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using asynclings::testkit::diagnose;
+using asynclings::testkit::figure;
+using asynclings::testkit::Stopwatch;
+using asynclings::testkit::tolerant_ms;
+using ch02::Log;
+using namespace std::chrono_literals;
+
+std::string ms(double v) { return std::to_string(int(v)); }
+
+// The log outlives every task in these tests, so it is taken by reference.
+ch02::Task sleeper(ch02::Loop& loop, std::string name, ch02::Clock::duration delay, Log& log) {
+  log.push_back(name + " sleeps");
+  co_await ch02::sleep(loop, delay);
+  log.push_back(name + " woke");
+}
+
+ch02::Task note(std::string text, Log& log) {
+  log.push_back(std::move(text));
+  co_return;
+}
+
+// A timer at 20 ms on the same loop: it fires on time only if the loop is free to run it.
+struct Probe {
+  double fired_ms = -1;
+  void arm(ch02::Loop& loop, const Stopwatch& clock) {
+    loop.call_later(20ms, [this, &clock] { fired_ms = clock.elapsed_ms(); });
+  }
+  bool late() const { return fired_ms < 0 || fired_ms > 20 + tolerant_ms(60); }
+};
+
+bool diagnose_blocking(const Probe& probe) {
+  figure("probe_timer_fired_ms", probe.fired_ms, "ms", "20 to " + ms(20 + tolerant_ms(60)));
+  if (!probe.late()) return false;
+  diagnose("blocking-sleep",
+           "a 20 ms timer on the same loop fired at " + ms(probe.fired_ms) + " ms: sleep() "
+           "held the thread instead of handing the coroutine to the loop. await_suspend must "
+           "register a timer (loop.call_later) that resumes the coroutine, and return at once");
+  return true;
+}
+
+Log one_after_another(const std::vector<ch02::Job>& jobs) {
+  Log log;
+  for (const auto& job : jobs) {
+    log.push_back(job.name + " started");
+    log.push_back(job.name + " finished");
+  }
+  return log;
+}
+
+void diagnose_sequential(double wall) {
+  diagnose("sequential-sleeps",
+           "each worker finished before the next one started (" + ms(wall) + " ms, the sum "
+           "of the delays): each was awaited as soon as it was created. Create every task with "
+           "create_task first, then await them");
+}
+
+TEST(Sleep, ResumesTheCoroutineAfterItsDelay) {
+  ch02::Loop loop;
+  Log log;
+  Stopwatch clock;
+  ch02::run_until_complete(loop, sleeper(loop, "s", 100ms, log));
+  const double wall = clock.elapsed_ms();
+  figure("wall_ms", wall, "ms", "100 to " + ms(100 + tolerant_ms(60)));
+  EXPECT_EQ(log, (Log{"s sleeps", "s woke"}));
+  EXPECT_GE(wall, 100.0) << "the coroutine woke before its delay";
+  EXPECT_LE(wall, 100 + tolerant_ms(60)) << "the coroutine woke late";
+}
+
+TEST(Sleep, HandsTheLoopBackWhileItWaits) {
+  ch02::Loop loop;
+  Log log;
+  Stopwatch clock;
+  Probe probe;
+  probe.arm(loop, clock);
+  ch02::run_until_complete(loop, sleeper(loop, "s", 150ms, log));
+  const double wall = clock.elapsed_ms();
+  if (diagnose_blocking(probe)) return;
+  EXPECT_EQ(log, (Log{"s sleeps", "s woke"}));
+  EXPECT_GE(wall, 150.0);
+  EXPECT_LE(wall, 150 + tolerant_ms(60));
+}
+
+TEST(Workers, TheCoursesExampleInterleavesAndTakesTheLongestDelay) {
+  ch02::Loop loop;
+  Log log;
+  Stopwatch clock;
+  Probe probe;
+  probe.arm(loop, clock);
+  ch02::run_until_complete(loop, ch02::course_main(loop, log));
+  const double wall = clock.elapsed_ms();
+  figure("wall_ms", wall, "ms", "about 200 (the longest delay), not 300 (the sum)");
+  if (diagnose_blocking(probe)) return;
+  if (log == one_after_another({{"A", 200ms}, {"B", 100ms}})) return diagnose_sequential(wall);
+  EXPECT_EQ(log, (Log{"A started", "B started", "B finished", "A finished"}));
+  EXPECT_GE(wall, 200.0);
+  EXPECT_LE(wall, 200 + tolerant_ms(80)) << "A sleeps 200 ms and B 100 ms at the same time";
+}
+
+TEST(Workers, ThreeWorkersTakeTheLongestDelayNotTheSum) {
+  ch02::Loop loop;
+  Log log;
+  Stopwatch clock;
+  Probe probe;
+  probe.arm(loop, clock);
+  const std::vector<ch02::Job> jobs{{"slow", 150ms}, {"fast", 50ms}, {"mid", 100ms}};
+  ch02::run_until_complete(loop, ch02::run_workers(loop, jobs, log));
+  const double wall = clock.elapsed_ms();
+  figure("wall_ms", wall, "ms", "about 150 (the longest delay), not 300 (the sum)");
+  if (diagnose_blocking(probe)) return;
+  if (log == one_after_another(jobs)) return diagnose_sequential(wall);
+  EXPECT_EQ(log, (Log{"slow started", "fast started", "mid started", "fast finished",
+                      "mid finished", "slow finished"}));
+  EXPECT_GE(wall, 150.0);
+  EXPECT_LE(wall, 150 + tolerant_ms(80));
+}
+
+ch02::Task parent_of_created_task(ch02::Loop& loop, Log& log) {
+  ch02::Task child = ch02::create_task(loop, note("child runs", log));
+  log.push_back("parent continues");
+  co_await child;
+  log.push_back("parent done");
+}
+
+TEST(CreateTask, StartsTheTaskOnALaterTickNotInsideTheCall) {
+  ch02::Loop loop;
+  Log log;
+  ch02::run_until_complete(loop, parent_of_created_task(loop, log));
+  if (log == Log{"child runs", "parent continues", "parent done"}) {
+    diagnose("eager-create-task",
+             "the task ran inside create_task(), before its creator went on: create_task "
+             "schedules the first resume with loop.call_soon and returns at once (asyncio's "
+             "\"main continues immediately\")");
+    return;
+  }
+  EXPECT_EQ(log, (Log{"parent continues", "child runs", "parent done"}));
+}
+
+ch02::Task awaits_directly(ch02::Loop& loop, Log& log) {
+  log.push_back("outer starts");
+  co_await sleeper(loop, "inner", 30ms, log);  // no create_task: like `await coro()`
+  log.push_back("outer ends");
+}
+
+TEST(CreateTask, AwaitingACoroutineDirectlyRunsItToTheEnd) {
+  ch02::Loop loop;
+  Log log;
+  Stopwatch clock;
+  ch02::run_until_complete(loop, awaits_directly(loop, log));
+  EXPECT_EQ(log, (Log{"outer starts", "inner sleeps", "inner woke", "outer ends"}));
+  EXPECT_GE(clock.elapsed_ms(), 30.0);
+}
+
+ch02::Task fails_after(ch02::Loop& loop, ch02::Clock::duration delay, std::string message) {
+  co_await ch02::sleep(loop, delay);
+  throw std::runtime_error(message);
+}
+
+ch02::Task catches(ch02::Loop& loop, Log& log) {
+  ch02::Task failing = ch02::create_task(loop, fails_after(loop, 20ms, "boom"));
+  try {
+    co_await failing;
+    log.push_back("no exception");
+  } catch (const std::runtime_error& e) {
+    log.push_back(std::string("caught ") + e.what());
+  }
+}
+
+TEST(CreateTask, AnExceptionInATaskReachesTheCoroutineThatAwaitsIt) {
+  {
+    ch02::Loop loop;
+    Log log;
+    ch02::run_until_complete(loop, catches(loop, log));
+    EXPECT_EQ(log, (Log{"caught boom"}));
+  }
+  ch02::Loop loop;
+  try {
+    ch02::run_until_complete(loop, fails_after(loop, 10ms, "top level"));
+    ADD_FAILURE() << "run_until_complete returned although the task threw";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "top level");
+  }
+}
+
+}  // namespace
