@@ -39,7 +39,7 @@ endfunction()
 
 # One test executable: the exercise's test file plus the .cpp files among the edited ones,
 # taken from the first of <include_dirs> that has them.
-function(_asynclings_exercise_executable target test_file edits include_dirs umbrella)
+function(_asynclings_exercise_executable target test_file edits include_dirs umbrella chapter)
   set(sources ${test_file})
   foreach(file IN LISTS edits)
     if(file MATCHES "\\.cpp$")
@@ -54,6 +54,9 @@ function(_asynclings_exercise_executable target test_file edits include_dirs umb
   add_executable(${target} ${sources})
   target_include_directories(${target} PRIVATE ${include_dirs})
   target_link_libraries(${target} PRIVATE asynclings::testkit_main)
+  if(TARGET ${chapter}-support)
+    target_link_libraries(${target} PRIVATE ${chapter}-support)
+  endif()
   target_precompile_headers(${target} REUSE_FROM asynclings_chapter_pch)
   target_compile_options(${target} PRIVATE ${ASYNCLINGS_CHAPTER_FLAGS})
   set_target_properties(${target} PROPERTIES
@@ -82,6 +85,12 @@ function(asynclings_add_chapter chapter_dir)
   foreach(variant exercises solutions mistakes)
     add_custom_target(${chapter}-${variant})
   endforeach()
+  # What a chapter's tests need beyond the testkit (a helper program, a support library)
+  # lives in its support/ folder; a target named <chapter>-support is linked into every
+  # exercise executable of the chapter.
+  if(EXISTS ${chapter_dir}/support/CMakeLists.txt)
+    add_subdirectory(${chapter_dir}/support ${PROJECT_BINARY_DIR}/chapter-support/${chapter})
+  endif()
   _asynclings_add_lesson_snippets(${chapter} ${chapter_dir})
 
   _asynclings_json_length(count "${manifest}" exercises)
@@ -98,18 +107,24 @@ function(asynclings_add_chapter chapter_dir)
       list(APPEND edits ${file})
     endforeach()
     set(test_file ${chapter_dir}/${test})
+    # Exercises that measure CPU scaling need both cores: their tests run alone.
+    _asynclings_json(exclusive_cpu "${exercise}" exclusive_cpu)
+    set(serial FALSE)
+    if(exclusive_cpu STREQUAL "ON" OR exclusive_cpu STREQUAL "TRUE" OR exclusive_cpu STREQUAL "true")
+      set(serial TRUE)
+    endif()
     set(prefix ${chapter}-${id})
 
-    _asynclings_exercise_executable(${prefix}-exercise ${test_file} "${edits}" "${student_dir}" ${chapter}-exercises)
-    _asynclings_exercise_executable(${prefix}-solution ${test_file} "${edits}" "${solution_dir}" ${chapter}-solutions)
+    _asynclings_exercise_executable(${prefix}-exercise ${test_file} "${edits}" "${student_dir}" ${chapter}-exercises ${chapter})
+    _asynclings_exercise_executable(${prefix}-solution ${test_file} "${edits}" "${solution_dir}" ${chapter}-solutions ${chapter})
 
     if(ASYNCLINGS_BUILD_PROJECT_TESTS)
       # The solution passes every test; the untouched stub fails every test, one by one.
       gtest_discover_tests(${prefix}-solution TEST_PREFIX "${chapter}/${id}/solution/"
-        DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "chapter;solution" TIMEOUT 120)
+        DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "chapter;solution" TIMEOUT 120 RUN_SERIAL ${serial})
       if(NOT ASYNCLINGS_SUBMISSION_DIR)
         gtest_discover_tests(${prefix}-exercise TEST_PREFIX "${chapter}/${id}/stub-fails/"
-          DISCOVERY_MODE PRE_TEST PROPERTIES WILL_FAIL TRUE LABELS "chapter;stub" TIMEOUT 120)
+          DISCOVERY_MODE PRE_TEST PROPERTIES WILL_FAIL TRUE LABELS "chapter;stub" TIMEOUT 120 RUN_SERIAL ${serial})
       endif()
     endif()
 
@@ -127,14 +142,14 @@ function(asynclings_add_chapter chapter_dir)
           set(fixture_dir ${PROJECT_BINARY_DIR}/mistakes/${chapter}/${id}-${name})
           configure_file(${solution_dir}/${fixture} ${fixture_dir}/${replaces} COPYONLY)
           _asynclings_exercise_executable(${prefix}-mistake-${name} ${test_file} "${edits}"
-            "${fixture_dir};${solution_dir}" ${chapter}-mistakes)
+            "${fixture_dir};${solution_dir}" ${chapter}-mistakes ${chapter})
           if(ASYNCLINGS_BUILD_PROJECT_TESTS)
             add_test(NAME "${chapter}/${id}/mistake/${name}"
               COMMAND grader expect-diagnosis
                       --binary $<TARGET_FILE:${prefix}-mistake-${name}>
                       --diagnosis ${diagnosis})
             set_tests_properties("${chapter}/${id}/mistake/${name}" PROPERTIES
-              LABELS "chapter;mistake" TIMEOUT 120)
+              LABELS "chapter;mistake" TIMEOUT 120 RUN_SERIAL ${serial})
           endif()
         endforeach()
       endif()
