@@ -1,0 +1,148 @@
+// Exercise 4: one deadline for several steps. The server's trace shows the steps one after
+// another, which of them completed, and when the one cut off by the deadline was aborted.
+#include "ex4_deadline.hpp"
+
+#include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/server_test.hpp>
+#include <asynclings/testkit/timing.hpp>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+using asynclings::client::AsyncClient;
+using asynclings::testkit::Clock;
+using asynclings::testkit::diagnose;
+using asynclings::testkit::figure;
+using asynclings::testkit::Outcome;
+using asynclings::testkit::tolerant_ms;
+using asynclings::testkit::TraceView;
+using std::chrono::milliseconds;
+
+// One step: a request to /delay/{ms}ms; its result is ms.
+asio::awaitable<int> step(AsyncClient client, int ms) {
+  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  co_await client.get(std::move(target));
+  co_return ms;
+}
+
+struct Attempt {
+  std::optional<std::vector<int>> results;
+  bool deadline_exceeded = false;
+  Clock::time_point ended{};
+};
+
+asio::awaitable<Attempt> run_with_budget(AsyncClient client, std::vector<int> delays, milliseconds budget) {
+  std::vector<asio::awaitable<int>> steps;
+  for (int d : delays) steps.push_back(step(client, d));
+  Attempt r;
+  try {
+    r.results = co_await ch04::run_steps(std::move(steps), budget);
+  } catch (const ch04::DeadlineExceeded&) {
+    r.deadline_exceeded = true;
+  }
+  r.ended = Clock::now();
+  co_return r;
+}
+
+bool diagnosed_concurrent(const TraceView& t) {
+  if (t.size() >= 2 && t.peak_in_flight() > 1) {
+    diagnose("steps-ran-concurrently",
+             "the server saw the steps in flight together: they are a sequence. co_await each "
+             "one before starting the next");
+    return true;
+  }
+  return false;
+}
+
+class Deadline : public asynclings::testkit::ServerTest {};
+
+TEST_F(Deadline, ThreeStepsOf150MsUnderA400MsBudgetTimeOutDuringTheThirdStep) {
+  constexpr int kBudget = 400;
+  const Attempt r = run(run_with_budget(async_client(), {150, 150, 150}, milliseconds{kBudget}));
+  auto t = trace(1);
+  const double ended_ms = t.ms(r.ended);
+  figure("ended_ms", ended_ms, "ms", "≈ " + std::to_string(kBudget) + ", with DeadlineExceeded");
+  figure("steps_completed", double(t.count(Outcome::completed)), "", "2");
+  if (diagnosed_concurrent(t)) return;
+  if (!r.deadline_exceeded && t.count(Outcome::completed) == 3) {
+    diagnose("per-step-timeout",
+             "all three 150 ms steps ran to completion (" + std::to_string(int(ended_ms)) +
+                 " ms) under a " + std::to_string(kBudget) + " ms budget: each step got the whole "
+                 "budget (or there was none). Start ONE timer before the first step and race "
+                 "every step against that same timer");
+    return;
+  }
+  ASSERT_TRUE(r.deadline_exceeded) << "run_steps should throw ch04::DeadlineExceeded";
+  ASSERT_EQ(t.size(), 3u) << "the first two steps fit, the third is started and cut off";
+  const auto& third = t.records()[2];
+  if (third.outcome == Outcome::completed) {
+    diagnose("request-not-aborted",
+             "DeadlineExceeded came at " + std::to_string(int(ended_ms)) + " ms, but the server "
+                 "saw the third step run on to its end: the step running at the deadline must be "
+                 "cancelled, not left behind");
+    return;
+  }
+  EXPECT_EQ(t.records()[0].outcome, Outcome::completed);
+  EXPECT_EQ(t.records()[1].outcome, Outcome::completed);
+  EXPECT_EQ(third.outcome, Outcome::client_aborted);
+  ASSERT_TRUE(third.finish.has_value());
+  const double abort_ms = t.ms(*third.finish);
+  figure("third_step_aborted_ms", abort_ms, "ms", "≈ " + std::to_string(kBudget));
+  EXPECT_GE(abort_ms, kBudget - 1.0) << "the third step was aborted before the budget ran out";
+  EXPECT_LE(abort_ms, kBudget + tolerant_ms(80)) << "the third step was aborted long after the budget ran out";
+  EXPECT_GE(ended_ms, kBudget - 1.0);
+  EXPECT_LE(ended_ms, kBudget + tolerant_ms(80));
+  EXPECT_TRUE(t.sequential()) << "the steps should run one after another";
+}
+
+TEST_F(Deadline, StepsThatFitTheBudgetReturnTheirResultsInOrderAsSoonAsTheLastFinishes) {
+  constexpr int kBudget = 400;
+  const Attempt r = run(run_with_budget(async_client(), {40, 50, 60}, milliseconds{kBudget}));
+  auto t = trace(3);
+  ASSERT_EQ(t.size(), 3u);
+  const double ended_ms = t.ms(r.ended);
+  figure("returned_ms", ended_ms, "ms", "≈ 150");
+  if (diagnosed_concurrent(t)) return;
+  ASSERT_FALSE(r.deadline_exceeded) << "40 + 50 + 60 ms of steps fit a " << kBudget << " ms budget";
+  ASSERT_TRUE(r.results.has_value());
+  EXPECT_EQ(*r.results, (std::vector<int>{40, 50, 60}));
+  if (ended_ms >= kBudget - 5.0) {
+    diagnose("waited-for-deadline",
+             "the results came back only at " + std::to_string(int(ended_ms)) +
+                 " ms, when the budget ran out, although the last step finished at about 150 ms: "
+                 "return as soon as the last step is done");
+    return;
+  }
+  EXPECT_EQ(t.count(Outcome::completed), 3u);
+  EXPECT_TRUE(t.sequential());
+  EXPECT_LE(ended_ms, 150 + tolerant_ms(100));
+}
+
+TEST_F(Deadline, TimeTheQuickStepsDidNotUseIsLeftForTheSlowOne) {
+  // 350 ms of steps; the budget leaves 50 ms (stretched on a slow machine) to spare.
+  const int budget = 350 + int(tolerant_ms(50));
+  const Attempt r = run(run_with_budget(async_client(), {40, 40, 200}, milliseconds{budget}));
+  auto t = trace(1);
+  const double ended_ms = t.ms(r.ended);
+  figure("returned_ms", ended_ms, "ms", "≈ 280, with the three results");
+  if (diagnosed_concurrent(t)) return;
+  if (r.deadline_exceeded) {
+    diagnose("budget-split",
+             "40 + 40 + 200 ms of steps fit a " + std::to_string(budget) + " ms budget, but "
+                 "run_steps threw DeadlineExceeded after " + std::to_string(int(ended_ms)) +
+                 " ms: each step got only a share of the budget. The deadline is one moment for "
+                 "the whole sequence; a step may use whatever time the earlier ones left");
+    return;
+  }
+  ASSERT_TRUE(r.results.has_value());
+  EXPECT_EQ(*r.results, (std::vector<int>{40, 40, 200}));
+  EXPECT_EQ(t.count(Outcome::completed), 3u);
+}
+
+}  // namespace

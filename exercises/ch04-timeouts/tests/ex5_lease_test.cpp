@@ -1,0 +1,235 @@
+// Exercise 5: cleanup that survives a cancel. The server's trace shows the acquire, the work,
+// the release and their order; the release's arrival relative to the moment the test
+// cancelled; the lease's holder count afterwards; the test's own canceller receives the
+// exception the work ended with.
+#include "ex5_lease.hpp"
+
+#include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/todo.hpp>
+#include <asynclings/testkit/server_test.hpp>
+#include <asynclings/testkit/timing.hpp>
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+using asynclings::client::AsyncClient;
+using asynclings::testkit::Clock;
+using asynclings::testkit::diagnose;
+using asynclings::testkit::figure;
+using asynclings::testkit::Outcome;
+using asynclings::testkit::tolerant_ms;
+using asynclings::testkit::TraceRecord;
+using asynclings::testkit::TraceView;
+using std::chrono::milliseconds;
+
+const std::string kLease = "db";
+
+struct RequestFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+asio::awaitable<int> status_after(AsyncClient client, int ms) {
+  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  auto response = co_await client.get(std::move(target));
+  co_return response.status;
+}
+
+asio::awaitable<int> fails_after(AsyncClient client, int ms) {
+  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  co_await client.get(std::move(target));
+  throw RequestFailed("deliberate failure after " + std::to_string(ms) + " ms");
+}
+
+// Runs <task> to its end, emitting a terminal cancel after <after> (never, if zero), and
+// returns what it ended with: its value or its exception.
+struct Ending {
+  std::optional<int> value;
+  std::exception_ptr error;
+  Clock::time_point cancelled_at{};
+};
+
+asio::awaitable<Ending> run_cancelling(asio::awaitable<int> task, milliseconds after) {
+  auto ex = co_await asio::this_coro::executor;
+  auto ending = std::make_shared<Ending>();
+  auto done = std::make_shared<bool>(false);
+  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  auto on_end = [ending, done, finished](std::exception_ptr e, int value) {
+    if (e) ending->error = e; else ending->value = value;
+    *done = true;
+    finished->cancel();
+  };
+  asio::cancellation_signal signal;
+  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(signal.slot(), on_end));
+  if (after.count() > 0) {
+    asio::steady_timer timer(ex, after);
+    co_await timer.async_wait(asio::use_awaitable);
+    ending->cancelled_at = Clock::now();
+    signal.emit(asio::cancellation_type::terminal);
+  }
+  if (!*done) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return *ending;
+}
+
+bool is_operation_aborted(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& error) {
+    return error.code() == asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+// Rethrows NotImplemented (a stub) so the test fails as "not started".
+void rethrow_if_not_implemented(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (...) {
+  }
+}
+
+// Where the lease's requests are in the trace.
+struct LeaseCalls {
+  std::vector<std::size_t> acquires, releases, work;
+};
+
+LeaseCalls find_calls(const TraceView& t) {
+  LeaseCalls c;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const auto& target = t.records()[i].target;
+    if (target.rfind("/lease/acquire", 0) == 0) c.acquires.push_back(i);
+    else if (target.rfind("/lease/release", 0) == 0) c.releases.push_back(i);
+    else if (target.rfind("/delay/", 0) == 0) c.work.push_back(i);
+  }
+  return c;
+}
+
+class Lease : public asynclings::testkit::ServerTest {
+ protected:
+  // The lease's holder count now, as the server reports it.
+  int holders() {
+    const auto response = blocking_client().get("/lease?name=" + kLease);
+    std::smatch m;
+    if (std::regex_search(response.body, m, std::regex("\"holders\"\\s*:\\s*(-?\\d+)"))) return std::stoi(m[1]);
+    ADD_FAILURE() << "unexpected /lease answer: " << response.body;
+    return -1;
+  }
+
+  // The checks every path shares; false once a problem has been diagnosed.
+  bool released_once(const TraceView& t, const LeaseCalls& c, int holders_after) {
+    figure("releases", double(c.releases.size()), "", "exactly 1");
+    figure("holders_after", holders_after, "", "0");
+    bool conflict = false;
+    for (auto i : c.releases) conflict = conflict || t.records()[i].status == 409;
+    if (c.releases.size() > 1 || conflict) {
+      diagnose("lease-released-twice",
+               "the server saw " + std::to_string(c.releases.size()) + " releases" +
+                   (conflict ? " (one refused: 409, the lease was not held)" : "") +
+                   " for one acquire: the cleanup runs on two paths. Release exactly once, "
+                   "after the work, whichever way it ended");
+      return false;
+    }
+    if (c.releases.empty() || holders_after != 0) {
+      diagnose("lease-not-released",
+               "no release reached the server after the work ended, and the lease still has " +
+                   std::to_string(holders_after) + " holder(s). Either the release is skipped when "
+                   "the work throws (cancellation is an exception: catch it, keep the "
+                   "exception_ptr, release, rethrow — co_await is not allowed inside a catch "
+                   "block), or it was refused: after a cancel every co_await in the coroutine "
+                   "throws at once until you co_await this_coro::reset_cancellation_state()");
+      return false;
+    }
+    return true;
+  }
+};
+
+TEST_F(Lease, ReleasesTheLeaseAfterTheWorkWhenNothingGoesWrong) {
+  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, status_after(async_client(), 100)),
+                                      milliseconds{0}));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  auto t = trace(3);
+  const auto c = find_calls(t);
+  if (!released_once(t, c, holders())) return;
+  ASSERT_TRUE(e.value.has_value()) << "with_lease should return the work's value";
+  EXPECT_EQ(*e.value, 200);
+  ASSERT_EQ(c.acquires.size(), 1u);
+  ASSERT_EQ(c.work.size(), 1u);
+  EXPECT_TRUE(c.acquires[0] < c.work[0] && c.work[0] < c.releases[0])
+      << "the server should see acquire, work, release in that order";
+  EXPECT_TRUE(t.sequential()) << "each call should start after the previous one finished";
+}
+
+TEST_F(Lease, ReleasesTheLeaseAfterTheCancelAndStillReportsTheCancellation) {
+  constexpr milliseconds kCancel{150};
+  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, status_after(async_client(), 400)),
+                                      kCancel));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  auto t = trace(2);
+  const auto c = find_calls(t);
+  const double cancel_ms = t.ms(e.cancelled_at);
+  if (!released_once(t, c, holders())) return;
+  ASSERT_EQ(c.work.size(), 1u);
+  const auto& work = t.records()[c.work[0]];
+  const auto& release = t.records()[c.releases[0]];
+  figure("cancel_ms", cancel_ms, "ms", "150");
+  figure("release_arrival_ms", t.ms(release.arrival), "ms", "after the cancel");
+  if (t.ms(release.arrival) < cancel_ms) {
+    diagnose("released-too-early",
+             "the release arrived before the cancel: the lease must be held until the work ends");
+    return;
+  }
+  if (!e.error) {
+    diagnose("cancellation-swallowed",
+             "the lease was released, but with_lease then returned normally, so the caller never "
+             "learns the work was cancelled: after the release, rethrow the exception you kept "
+             "(std::rethrow_exception)");
+    return;
+  }
+  EXPECT_TRUE(is_operation_aborted(e.error)) << "the caller should see operation_aborted";
+  EXPECT_EQ(work.outcome, Outcome::client_aborted) << "the work's request should be aborted by the cancel";
+  if (work.finish) {
+    EXPECT_LE(t.ms(*work.finish), cancel_ms + tolerant_ms(50));
+  }
+  EXPECT_EQ(release.status, 200);
+  EXPECT_EQ(release.outcome, Outcome::completed);
+  EXPECT_LE(t.ms(release.arrival), cancel_ms + tolerant_ms(100)) << "the release should follow the cancel promptly";
+}
+
+TEST_F(Lease, ReleasesTheLeaseWhenTheWorkFailsAndPassesTheErrorOn) {
+  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, fails_after(async_client(), 50)),
+                                      milliseconds{0}));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  auto t = trace(2);
+  const auto c = find_calls(t);
+  if (!released_once(t, c, holders())) return;
+  if (!e.error) {
+    diagnose("error-swallowed",
+             "the work failed, the lease was released, and then with_lease returned normally: "
+             "rethrow the work's exception after the release");
+    return;
+  }
+  try {
+    std::rethrow_exception(e.error);
+  } catch (const RequestFailed& failure) {
+    EXPECT_STREQ(failure.what(), "deliberate failure after 50 ms");
+  } catch (const std::exception& other) {
+    ADD_FAILURE() << "the caller should get the work's RequestFailed, not: " << other.what();
+  }
+}
+
+}  // namespace

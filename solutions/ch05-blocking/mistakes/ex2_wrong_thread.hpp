@@ -1,0 +1,83 @@
+// MISTAKE FIXTURE (ch05 ex2, wrong-thread): to_thread moves the coroutine onto the pool and
+// never brings it back, so the caller carries on on a pool thread.
+
+// Exercise 2: offload a blocking call to a thread pool (asyncio.to_thread / run_in_executor).
+//
+//   boost::asio::thread_pool pool(8);
+//   // inside a coroutine on the loop:
+//   Response r = co_await ch05::to_thread(pool.get_executor(), [client] { return client.get("/delay/200ms"); });
+//   auto all = co_await ch05::fetch_all_offloaded(pool.get_executor(), client, targets);
+//
+// BlockingClient (the course's `requests`) holds its calling thread until the whole response
+// is in. Called on the loop, it freezes every other coroutine for the length of the request.
+// Called on a pool thread, it blocks only that thread: the loop keeps running, and N calls on
+// N pool threads wait side by side. When the call returns, the awaiting coroutine must carry
+// on where it was: on the loop's thread, not on the pool thread that did the work.
+//
+// What the tests check: to_thread runs the function on a thread that is not the loop's,
+// returns its value (or rethrows its exception), and the code after the co_await runs on the
+// loop's thread again; while a 200 ms blocking call runs in the pool a probe on the loop
+// keeps ticking (max lag well under half the delay); fetch_all_offloaded's N calls all
+// overlap at the server (peak in flight N), finish in about one delay, and come back in the
+// order of the targets.
+//
+// Replace every ASYNCLINGS_TODO. `grader hint ch05 ex2` helps.
+#pragma once
+
+#include <asynclings/client/blocking_client.hpp>
+#include <asynclings/todo.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/deferred.hpp>
+#include <boost/asio/experimental/parallel_group.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <exception>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace ch05 {
+
+using Pool = boost::asio::thread_pool::executor_type;  // cheap to copy: take it by value
+
+// asyncio.to_thread(f): run f() on the pool, suspend the caller meanwhile, and resume the
+// caller on its own executor (the loop) with f's result, or with the exception f threw.
+template <typename F>
+boost::asio::awaitable<std::invoke_result_t<F&>> to_thread(Pool pool, F f) {
+  // Hop onto a pool thread, call f there... and simply return: the caller resumes on
+  // the pool thread it was moved to, not on the loop.
+  co_await boost::asio::post(pool, boost::asio::bind_executor(pool, boost::asio::use_awaitable));
+  co_return f();
+}
+
+// Every target's GET with the blocking client, all offloaded at once; responses in the
+// order of `targets`. (Python: await asyncio.gather(*(asyncio.to_thread(client.get, t) …)).)
+inline boost::asio::awaitable<std::vector<asynclings::client::Response>> fetch_all_offloaded(
+    Pool pool, asynclings::client::BlockingClient client, std::vector<std::string> targets) {
+  using asynclings::client::Response;
+  if (targets.empty()) co_return std::vector<Response>{};  // an empty group never completes
+  auto loop = co_await boost::asio::this_coro::executor;
+  using Op = decltype(boost::asio::co_spawn(loop, std::declval<boost::asio::awaitable<Response>>(),
+                                            boost::asio::deferred));
+  std::vector<Op> ops;
+  for (const auto& target : targets) {
+    auto call = [client, target] { return client.get(target); };
+    ops.push_back(boost::asio::co_spawn(loop, to_thread(pool, std::move(call)), boost::asio::deferred));
+  }
+  auto group = boost::asio::experimental::make_parallel_group(std::move(ops));
+  auto [order, errors, responses] =
+      co_await group.async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
+  for (auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  co_return std::move(responses);
+}
+
+}  // namespace ch05

@@ -1,0 +1,76 @@
+// MISTAKE FIXTURE (ch05 ex3, cpu-on-the-loop): count_primes_in_chunks splits the work but
+// never yields between chunks, so the loop is blocked for all of it.
+
+// Exercise 3: CPU-heavy work inside an async program, with the loop kept responsive.
+//
+//   auto n = co_await ch05::count_primes_offloaded(pool.get_executor(), 2'000'000);
+//   auto m = co_await ch05::count_primes_in_chunks(2'000'000, 20'000);
+//
+// Counting primes is pure computation: no I/O, nothing to await. Called straight from a
+// coroutine, count_primes(0, n) holds the loop's thread until it returns, exactly like a
+// blocking sleep would. Two ways out:
+//   - offload: run it on a thread pool and await the result (the loop only waits);
+//   - chunk: do it on the loop in small pieces and yield to the loop between pieces, so
+//     timers and I/O get their turn every few milliseconds (asyncio: `await asyncio.sleep(0)`).
+//
+// What the tests check: both give count_primes(0, n) exactly, for chunk sizes that do and do
+// not divide n; and while each counts for a couple of hundred milliseconds, a probe on the
+// loop keeps ticking: its max lag stays under half the time the counting took.
+//
+// Replace every ASYNCLINGS_TODO. `grader hint ch05 ex3` helps.
+#pragma once
+
+#include <asynclings/todo.hpp>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace ch05 {
+
+// ---- given: the CPU-heavy work (no TODO here) ------------------------------------------
+
+inline bool is_prime(std::uint64_t n) {
+  if (n < 2) return false;
+  for (std::uint64_t d = 2; d * d <= n; ++d) {
+    if (n % d == 0) return false;
+  }
+  return true;
+}
+
+// How many primes p with from <= p < to. Pure computation: it never yields.
+inline std::uint64_t count_primes(std::uint64_t from, std::uint64_t to) {
+  std::uint64_t count = 0;
+  for (std::uint64_t k = from; k < to; ++k) count += is_prime(k) ? 1 : 0;
+  return count;
+}
+
+// ---- yours ---------------------------------------------------------------------------
+
+// count_primes(0, n) on the pool; the caller resumes on its own executor with the count.
+// (Python: await loop.run_in_executor(pool, count_primes, 0, n).)
+inline boost::asio::awaitable<std::uint64_t> count_primes_offloaded(
+    boost::asio::thread_pool::executor_type pool, std::uint64_t n) {
+  auto job = [n]() -> boost::asio::awaitable<std::uint64_t> { co_return count_primes(0, n); };
+  co_return co_await boost::asio::co_spawn(pool, std::move(job), boost::asio::use_awaitable);
+}
+
+// count_primes(0, n) on the loop itself, `chunk` numbers at a time, giving the loop a turn
+// after every chunk. (Python: a loop over slices with `await asyncio.sleep(0)` in it.)
+inline boost::asio::awaitable<std::uint64_t> count_primes_in_chunks(std::uint64_t n,
+                                                                    std::uint64_t chunk) {
+  std::uint64_t total = 0;
+  co_await boost::asio::this_coro::executor;  // (it is a coroutine, but never gives the loop a turn)
+  for (std::uint64_t from = 0; from < n; from += chunk) {
+    total += count_primes(from, std::min(n, from + chunk));
+  }
+  co_return total;
+}
+
+}  // namespace ch05
