@@ -1,0 +1,54 @@
+// Exercise 4: consume a streamed response line by line, as it arrives.
+//
+//   async def consume_lines(client, url, on_line):
+//       handled = 0
+//       async with client.stream("GET", url) as response:
+//           async for line in response.aiter_lines():     # each line as soon as it arrives
+//               handled += 1
+//               if not on_line(line):
+//                   break                                  # leaving the block closes it
+//       return handled
+//
+// Write consume_lines(client, target, on_line): open target with client.stream(…), hand each
+// line to on_line the moment it arrives, stop at the end of the response or as soon as on_line
+// returns false, and return how many lines were handed over. Stopping early must close the
+// connection (the LineStream's destructor does that when it goes out of scope unfinished).
+//
+// What the tests check against /stream/5?interval=100ms (one JSON line every 100 ms): all
+// lines arrive, in order, and the first one is handled long before the server finishes the
+// response (the trace's finish time against your handler's timestamps) — not after reading the
+// whole body; and stopping after 2 lines of /stream/10 closes the connection then (the server
+// records the request as aborted at about 100 ms, not completed at 900 ms).
+//
+// Replace the ASYNCLINGS_TODO. `grader hint ch06 ex4` helps.
+#pragma once
+
+#include <asynclings/client/async_client.hpp>
+#include <asynclings/todo.hpp>
+
+#include <boost/asio/awaitable.hpp>
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+
+namespace ch06 {
+
+namespace asio = boost::asio;
+using asynclings::client::AsyncClient;
+using asynclings::client::LineStream;
+
+// on_line returns true to keep reading, false to stop.
+inline asio::awaitable<std::size_t> consume_lines(AsyncClient client, std::string target,
+                                                  std::function<bool(const std::string&)> on_line) {
+  // TODO: client.stream(target), then LineStream::next_line() until it gives nullopt or
+  //       on_line says stop.
+  (void)client;
+  (void)target;
+  (void)on_line;
+  ASYNCLINGS_TODO("consume_lines");
+}
+
+}  // namespace ch06

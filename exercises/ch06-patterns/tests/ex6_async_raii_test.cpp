@@ -1,0 +1,247 @@
+// Exercise 6: an async context manager. The server's trace shows the acquire, the body's request
+// and the release in order; GET /lease?name=NAME reports how many holders the lease has left;
+// the cancel test emits a terminal cancel half-way through the body and notes when.
+#include "ex6_async_raii.hpp"
+
+#include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/server_test.hpp>
+#include <asynclings/testkit/timing.hpp>
+#include <asynclings/todo.hpp>
+#include <gtest/gtest.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/system_error.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+namespace asio = boost::asio;
+using asynclings::client::AsyncClient;
+using asynclings::testkit::Clock;
+using asynclings::testkit::diagnose;
+using asynclings::testkit::figure;
+using asynclings::testkit::tolerant_ms;
+using asynclings::testkit::TraceView;
+using std::chrono::milliseconds;
+
+const std::string kName = "db";
+
+struct ProbeError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// What a test's run ended with.
+struct Ending {
+  std::optional<int> value;
+  std::exception_ptr error;
+  Clock::time_point cancelled_at{};
+};
+
+// Runs <task>, emitting a terminal cancel after <after> (never when zero), until it ends.
+asio::awaitable<Ending> run_cancelling(asio::awaitable<int> task, milliseconds after) {
+  auto ex = co_await asio::this_coro::executor;
+  auto ending = std::make_shared<Ending>();
+  auto done = std::make_shared<bool>(false);
+  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  auto on_end = [ending, done, finished](std::exception_ptr e, int value) {
+    if (e) ending->error = e;
+    else ending->value = value;
+    *done = true;
+    finished->cancel();
+  };
+  asio::cancellation_signal signal;
+  auto token = asio::bind_cancellation_slot(signal.slot(), on_end);
+  asio::co_spawn(ex, std::move(task), token);
+  if (after.count() > 0) {
+    asio::steady_timer timer(ex, after);
+    co_await timer.async_wait(asio::use_awaitable);
+    ending->cancelled_at = Clock::now();
+    if (!*done) signal.emit(asio::cancellation_type::terminal);
+  }
+  if (!*done) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return *ending;
+}
+
+void rethrow_if_not_implemented(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (...) {
+  }
+}
+
+bool is_operation_aborted(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& error) {
+    return error.code() == asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+struct Calls {
+  std::vector<std::size_t> acquires, releases, work;
+};
+
+Calls find_calls(const TraceView& t) {
+  Calls c;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const auto& target = t.records()[i].target;
+    if (target.rfind("/lease/acquire", 0) == 0) c.acquires.push_back(i);
+    else if (target.rfind("/lease/release", 0) == 0) c.releases.push_back(i);
+    else if (target.rfind("/delay/", 0) == 0) c.work.push_back(i);
+  }
+  return c;
+}
+
+class AsyncRaii : public asynclings::testkit::ServerTest {
+ protected:
+  // The holder count the server reports now (after the trace was taken: this request is traced).
+  int holders() {
+    const auto response = blocking_client().get("/lease?name=" + kName);
+    std::smatch m;
+    if (std::regex_search(response.body, m, std::regex("\"holders\"\\s*:\\s*(-?\\d+)"))) return std::stoi(m[1]);
+    ADD_FAILURE() << "unexpected /lease answer: " << response.body;
+    return -1;
+  }
+
+  // Shared checks: exactly one release, nobody holding the lease. <how> names the path.
+  bool released(const TraceView& t, const Calls& c, int holders_after, const std::string& how) {
+    figure("releases", double(c.releases.size()), "", "exactly 1");
+    figure("holders_after", holders_after, "", "0");
+    if (c.releases.size() > 1) {
+      diagnose("released-twice", "the server saw " + std::to_string(c.releases.size()) +
+                                     " releases for one acquire: release exactly once, after the body");
+      return false;
+    }
+    if (c.releases.empty() || holders_after != 0) {
+      if (how == "error") {
+        diagnose("release-missing-on-error",
+                 "the body threw and the lease was never released (" + std::to_string(holders_after) +
+                     " holder left): catch everything around co_await body(lease), keep the "
+                     "exception_ptr, release after the catch block, then rethrow");
+      } else if (how == "cancel") {
+        diagnose("release-missing-on-cancel",
+                 "the body was cancelled and no release reached the server (" + std::to_string(holders_after) +
+                     " holder left): a cancellation is an exception too, and after it every co_await "
+                     "throws at once until you co_await asio::this_coro::reset_cancellation_state()");
+      } else {
+        diagnose("release-missing", "the body returned and the lease was never released: co_await "
+                                    "lease.release() after the body");
+      }
+      return false;
+    }
+    EXPECT_EQ(t.records()[c.releases[0]].status, 200) << "the release should succeed";
+    return true;
+  }
+};
+
+TEST_F(AsyncRaii, ReleasesTheLeaseAfterTheBodyReturnsAndGivesBackItsValue) {
+  auto client = async_client();
+  auto body = [client](ch06::Lease& lease) -> asio::awaitable<int> {
+    const bool held = lease.held();
+    auto response = co_await client.get("/delay/100ms");
+    co_return held ? response.status : -1;
+  };
+  const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), milliseconds{0}));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  auto t = trace(3);
+  const auto c = find_calls(t);
+  if (!released(t, c, holders(), "success")) return;
+  ASSERT_FALSE(e.error) << "with_lease threw although the body returned normally";
+  ASSERT_TRUE(e.value.has_value());
+  EXPECT_EQ(*e.value, 200) << "with_lease returns the body's value (and the body saw a held lease)";
+  ASSERT_EQ(c.acquires.size(), 1u);
+  ASSERT_EQ(c.work.size(), 1u);
+  EXPECT_TRUE(c.acquires[0] < c.work[0] && c.work[0] < c.releases[0])
+      << "the server should see acquire, the body's request, release — in that order";
+  EXPECT_TRUE(t.sequential()) << "each call should start after the previous one finished";
+}
+
+TEST_F(AsyncRaii, ReleasesTheLeaseWhenTheBodyThrowsAndPassesTheErrorOn) {
+  auto client = async_client();
+  auto body = [client](ch06::Lease&) -> asio::awaitable<int> {
+    co_await client.get("/delay/50ms");
+    throw ProbeError("the body failed");
+  };
+  const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), milliseconds{0}));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  auto t = trace(2);
+  const auto c = find_calls(t);
+  if (!released(t, c, holders(), "error")) return;
+  ASSERT_TRUE(e.error) << "the body threw, but with_lease returned normally: rethrow after the release";
+  try {
+    std::rethrow_exception(e.error);
+  } catch (const ProbeError& failure) {
+    EXPECT_STREQ(failure.what(), "the body failed");
+  } catch (const std::exception& other) {
+    ADD_FAILURE() << "the caller should get the body's ProbeError, not: " << other.what();
+  }
+}
+
+TEST_F(AsyncRaii, ReleasesTheLeaseAfterACancelAndStillReportsTheCancellation) {
+  constexpr milliseconds kCancel{100};
+  auto client = async_client();
+  auto body = [client](ch06::Lease&) -> asio::awaitable<int> {
+    auto response = co_await client.get("/delay/400ms");
+    co_return response.status;
+  };
+  const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), kCancel));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  auto t = trace(2);
+  const auto c = find_calls(t);
+  const double cancel_ms = t.ms(e.cancelled_at);
+  if (!released(t, c, holders(), "cancel")) return;
+  const auto& release = t.records()[c.releases[0]];
+  figure("cancel_ms", cancel_ms, "ms", "100");
+  figure("release_arrival_ms", t.ms(release.arrival), "ms", "after the cancel");
+  EXPECT_GE(t.ms(release.arrival), cancel_ms) << "the lease must be held until the body has ended";
+  EXPECT_LE(t.ms(release.arrival), cancel_ms + tolerant_ms(150)) << "the release should follow the cancel promptly";
+  ASSERT_TRUE(e.error) << "with_lease returned normally after a cancel: rethrow the cancellation after the release";
+  EXPECT_TRUE(is_operation_aborted(e.error)) << "the caller should see operation_aborted";
+}
+
+asio::awaitable<int> acquire_move_release_twice(AsyncClient client, std::shared_ptr<std::vector<bool>> held) {
+  ch06::Lease first = co_await ch06::Lease::acquire(client, kName);
+  held->push_back(first.held());
+  ch06::Lease second = std::move(first);
+  held->push_back(second.held());
+  co_await second.release();
+  co_await second.release();
+  co_await first.release();  // moved from: nothing to do
+  held->push_back(second.held());
+  co_return 0;
+}
+
+TEST_F(AsyncRaii, ReleasingTwiceOrThroughAMovedFromLeaseSendsOneRelease) {
+  auto held = std::make_shared<std::vector<bool>>();
+  std::exception_ptr error;
+  try {
+    run(acquire_move_release_twice(async_client(), held));
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (const ch06::LeaseError&) {
+    error = std::current_exception();  // a refused second release: judged from the trace below
+  }
+  auto t = trace(2);
+  const auto c = find_calls(t);
+  if (!released(t, c, holders(), "success")) return;
+  EXPECT_FALSE(error) << "no release should be refused";
+  EXPECT_EQ(*held, (std::vector<bool>{true, true, false}))
+      << "held(): true after acquire, true in the Lease it moved to, false after release";
+}
+
+}  // namespace
