@@ -186,7 +186,11 @@ struct DelayServer::Impl {
 
       Exchange exchange{stream, request, target, id, std::move(tag), state};
       const Sent sent = co_await dispatch(exchange);
-      state.trace.end(id, sent == Sent::completed ? Outcome::completed : Outcome::client_aborted);
+      if (sent == Sent::completed) {
+        state.trace.end(id, Outcome::completed, exchange.last_write_at);
+      } else {
+        state.trace.end(id, Outcome::client_aborted);
+      }
       notify(id);
       if (sent != Sent::completed || !exchange.keep_alive) {
         beast::error_code ignored;

@@ -44,6 +44,9 @@ struct Exchange {
   std::string tag;
   ServerState& state;
   bool keep_alive = true;  // handlers clear it when the connection must close
+  // Set just before the response's last write: Asio hands small writes to the kernel at
+  // once, so this is when the client could have the whole response.
+  std::optional<Clock::time_point> last_write_at;
 };
 
 // How a handler's response ended, for the trace.

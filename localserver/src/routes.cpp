@@ -111,6 +111,7 @@ asio::awaitable<Sent> send(Exchange& ex, http::status status, std::string body,
   res.body() = std::move(body);
   res.prepare_payload();
   ex.state.trace.response_started(ex.trace_id, static_cast<int>(status));
+  ex.last_write_at = Clock::now();
   auto [ec, n] = co_await http::async_write(ex.stream, res, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return Sent::client_gone;
   if (!res.keep_alive()) ex.keep_alive = false;
@@ -232,6 +233,7 @@ asio::awaitable<Sent> stream_chunks(Exchange& ex, int pieces, milliseconds gap,
                                                 asio::as_tuple(asio::use_awaitable));
     if (wec) co_return Sent::client_gone;
   }
+  ex.last_write_at = Clock::now();
   auto [lec, ln] = co_await asio::async_write(ex.stream, http::make_chunk_last(),
                                               asio::as_tuple(asio::use_awaitable));
   if (lec) co_return Sent::client_gone;
@@ -280,6 +282,7 @@ asio::awaitable<Sent> drip(Exchange& ex) {
   if (ec) co_return Sent::client_gone;
   for (long i = 0; i < *bytes; ++i) {
     if (!co_await pause(ex, gap)) co_return Sent::client_gone;
+    ex.last_write_at = Clock::now();
     auto [wec, wn] = co_await asio::async_write(ex.stream, asio::buffer("*", 1), asio::as_tuple(asio::use_awaitable));
     if (wec) co_return Sent::client_gone;
   }

@@ -55,10 +55,10 @@ void Trace::response_started(std::uint64_t id, int status) {
   }
 }
 
-void Trace::end(std::uint64_t id, Outcome outcome) {
+void Trace::end(std::uint64_t id, Outcome outcome, std::optional<Clock::time_point> at) {
   std::lock_guard lock(mutex_);
   if (auto* r = find(id); r && r->outcome == Outcome::in_progress) {
-    r->finish = Clock::now();
+    r->finish = at.value_or(Clock::now());
     r->outcome = outcome;
     changed_.notify_all();
   }

@@ -180,3 +180,24 @@ TEST_F(Endpoints, AsyncStreamDeliversTheFirstLineBeforeTheStreamEnds) {
 
 }  // namespace
 }  // namespace asynclings::server::testing
+
+namespace asynclings::server::testing {
+namespace {
+
+// The finish is when the response went out, not when the server's thread got round to
+// noting it: a client never holds a response that the trace says is still unfinished.
+TEST(TraceTiming, FinishIsNeverAfterTheClientHasTheResponse) {
+  auto server = started_server();
+  client::BlockingClient http{address_of(*server, "finish-order")};
+  for (int i = 0; i < 30; ++i) {
+    http.get("/delay/1ms");
+    const auto received = Clock::now();
+    ASSERT_TRUE(server->trace().wait_settled("finish-order", std::chrono::seconds{5}));
+    const auto r = server->trace().records("finish-order").back();
+    EXPECT_LE(*r.finish, received);
+    EXPECT_GE(*r.finish, *r.response_start);
+  }
+}
+
+}  // namespace
+}  // namespace asynclings::server::testing

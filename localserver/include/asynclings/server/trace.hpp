@@ -31,7 +31,10 @@ struct TraceRecord {
   std::uint64_t connection = 0;     // which TCP connection carried it
   Clock::time_point arrival{};      // request head fully read
   std::optional<Clock::time_point> response_start;  // first response byte written
-  std::optional<Clock::time_point> finish;          // response done, or abort seen
+  // When the last response bytes went to the kernel (the client can read them from that
+  // moment, so a test's own clock never sees a response before its finish), or when the
+  // abort was seen.
+  std::optional<Clock::time_point> finish;
   int status = 0;
   Outcome outcome = Outcome::in_progress;
 };
@@ -43,7 +46,8 @@ class Trace {
   // Server side.
   std::uint64_t begin(TraceRecord record);  // assigns and returns the id
   void response_started(std::uint64_t id, int status);
-  void end(std::uint64_t id, Outcome outcome);
+  // <at> is when the response really finished; absent means now.
+  void end(std::uint64_t id, Outcome outcome, std::optional<Clock::time_point> at = {});
 
   // Reader side. An empty tag means every record.
   std::optional<TraceRecord> record(std::uint64_t id) const;
