@@ -6,11 +6,19 @@
 
 namespace asynclings::grader {
 
-BuildResult build_target(const Workbook& workbook, const std::string& target) {
+BuildResult build_target(const Workbook& workbook, const std::string& target,
+                         const std::function<void(const BuildStep&)>& on_step) {
   RunOptions options;
   options.sandbox = false;  // the compiler is trusted; it may need lots of memory
   options.output_cap = 0;
   options.time_limit = std::chrono::minutes(15);
+  // The progress bar reads ninja's status lines; a user's own NINJA_STATUS must not change them.
+  options.extra_env.push_back("NINJA_STATUS=[%f/%t] ");
+  NinjaProgress progress;
+  if (on_step)
+    options.on_output = [&](std::string_view chunk) {
+      if (progress.feed(chunk)) on_step(progress.step());
+    };
   const RunResult run = run_process(
       {"cmake", "--build", workbook.build_dir.string(), "--target", target}, options);
 

@@ -1,11 +1,13 @@
 // Building one target of the workbook with `cmake --build`, keeping its log.
 #pragma once
 
+#include "build_progress.hpp"
 #include "compile_error.hpp"
 #include "workbook.hpp"
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -23,6 +25,8 @@ struct BuildResult {
   std::chrono::milliseconds elapsed{0};
 };
 
-BuildResult build_target(const Workbook& workbook, const std::string& target);
+// <on_step> is told each "[n/m]" step ninja reports while it builds.
+BuildResult build_target(const Workbook& workbook, const std::string& target,
+                         const std::function<void(const BuildStep&)>& on_step = {});
 
 }  // namespace asynclings::grader

@@ -38,7 +38,10 @@ int run_check(const CheckOptions& options) {
   const bool machine_to_stdout = options.format != "text" && options.output.empty();
   const bool show_text = !machine_to_stdout;
   const Style style = Style::for_stream(stdout);
+  // Build progress on stderr: a bar redrawn in place on a terminal, plain lines otherwise
+  // (and none when a machine format goes to stdout).
   const bool progress_tty = isatty(STDERR_FILENO) == 1 && !options.common.quiet;
+  BuildProgressDisplay build_display(stderr, progress_tty, show_text);
   // Student progress is the student's own tree; a CI submission run leaves it alone.
   const bool track = !options.solutions && session.workbook.submission.empty();
   Progress progress(Progress::default_file(session.workbook.build_dir));
@@ -51,12 +54,9 @@ int run_check(const CheckOptions& options) {
     if (interrupted()) break;
     const std::string target = options.solutions ? solution_target(*chapter, *exercise) : exercise_target(*chapter, *exercise);
     const auto mtime = edited_files_mtime(*chapter, *exercise);
-    ExerciseReport r = grade_target(session, *chapter, *exercise, target, report.variant, [&](const std::string& t) {
-      if (options.common.quiet) return;
-      if (progress_tty) std::fprintf(stderr, "\r\033[K  building %s …", t.c_str());
-      else if (show_text) std::fprintf(stderr, "building %s\n", t.c_str());
-    });
-    if (progress_tty) std::fprintf(stderr, "\r\033[K");
+    ExerciseReport r = grade_target(session, *chapter, *exercise, target, report.variant,
+                                    options.common.quiet ? BuildObserver{} : build_display.observer());
+    build_display.clear();
     if (track) {
       auto& p = progress.at(*chapter, *exercise);
       if (r.verdict != Verdict::interrupted && r.verdict != Verdict::error) {

@@ -102,8 +102,9 @@ TEST(First, AnswerIsFortyTwo) {{ EXPECT_EQ({0}::answer(), 42); }}
     return 2;
   }
   std::printf("created %s and %s\n", ex_dir.c_str(), sol_dir.c_str());
-  std::printf("next: reconfigure (cmake -S %s -B %s), then `grader verify ch%d`\n", root.c_str(),
-              session.workbook.build_dir.c_str(), number);
+  // The build globs exercises/ch*: its next run (any `grader check`) picks the chapter up.
+  std::printf("next: `grader check ch%d` (its stub fails), `grader check ch%d --solutions` (passes), then `grader verify ch%d`\n",
+              number, number, number);
   return 0;
 }
 

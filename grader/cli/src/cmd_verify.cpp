@@ -38,12 +38,9 @@ int run_verify(const VerifyOptions& options) {
     if (!ok && !r.build_log_file.empty()) std::printf("%58s full build log: %s\n", "", r.build_log_file.c_str());
     std::fflush(stdout);
   };
-  auto progress = [&](const std::string& target) {
-    if (tty) std::fprintf(stderr, "\r\033[K  building and running %s …", target.c_str());
-  };
-  auto clear = [&] {
-    if (tty) std::fprintf(stderr, "\r\033[K");
-  };
+  BuildProgressDisplay display(stderr, tty, false, "building and running");
+  const BuildObserver progress = display.observer();
+  auto clear = [&] { display.clear(); };
 
   std::printf("%-18s %-4s %-46s %s\n", "chapter", "ex", "check", "result");
   for (const Chapter* c : chapters) {

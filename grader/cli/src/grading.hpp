@@ -41,7 +41,8 @@ struct ExerciseReport {
   std::string build_log;  // kept for --verbose
   double time_limit_s = 0;
   double inherent_delay_ms = 0;
-  double elapsed_ms = 0;
+  double elapsed_ms = 0;  // the test binary's run
+  double build_ms = 0;    // building its target (cmake --build, a no-op when up to date)
   int exit_code = -1;
   std::string signal;        // "SIGSEGV (Segmentation fault)"
   std::string running_test;  // the test running when it crashed or timed out

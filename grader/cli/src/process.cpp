@@ -177,12 +177,13 @@ class Capture {
   std::string tail_;
 };
 
-void drain(int fd, Capture& capture, bool& open) {
+void drain(int fd, Capture& capture, bool& open, const std::function<void(std::string_view)>& on_output) {
   char buffer[65536];
   for (;;) {
     const ssize_t n = read(fd, buffer, sizeof buffer);
     if (n > 0) {
       capture.add(buffer, static_cast<std::size_t>(n));
+      if (on_output) on_output(std::string_view(buffer, static_cast<std::size_t>(n)));
       continue;
     }
     if (n == 0) open = false;
@@ -372,7 +373,7 @@ RunResult run_process(const std::vector<std::string>& args, const RunOptions& op
     pollfd p{fd, POLLIN, 0};
     if (pipe_open) {
       poll(&p, 1, static_cast<int>(wait_ms));
-      drain(fd, capture, pipe_open);
+      drain(fd, capture, pipe_open, options.on_output);
     } else {
       usleep(static_cast<useconds_t>(wait_ms * 1000));
     }
@@ -393,7 +394,7 @@ RunResult run_process(const std::vector<std::string>& args, const RunOptions& op
     waitpid(pid, &status, 0);
     kill_everything(pid);
   }
-  if (pipe_open) drain(fd, capture, pipe_open);
+  if (pipe_open) drain(fd, capture, pipe_open, options.on_output);
   close(fd);
   kill_everything(pid);
 

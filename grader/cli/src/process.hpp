@@ -8,7 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace asynclings::grader {
@@ -26,6 +28,8 @@ struct RunOptions {
   std::uint64_t extra_processes = 256;
   std::filesystem::path working_dir;  // empty: the grader's
   std::vector<std::string> extra_env;  // NAME=value, added to the grader's environment
+  // Told every chunk of output as it arrives (the build's progress bar reads ninja's lines).
+  std::function<void(std::string_view)> on_output;
 };
 
 enum class Ending {

@@ -57,6 +57,7 @@ std::string render_json(const Report& report) {
                          {"status", to_string(e.verdict)},
                          {"message", e.message},
                          {"elapsed_ms", e.elapsed_ms},
+                         {"build_ms", e.build_ms},
                          {"time_limit_s", e.time_limit_s},
                          {"tests_passed", e.passed_count()},
                          {"tests_total", e.tests.size()},

@@ -11,7 +11,8 @@ namespace asynclings::grader {
 namespace {
 
 std::string coloured_label(Verdict v, const Style& style) {
-  const std::string label = verdict_label(v);
+  // Padded before colouring: the escape codes must not count towards the column.
+  const std::string label = fmt::format("{:<14}", verdict_label(v));
   switch (v) {
     case Verdict::passed: return style.green(label);
     case Verdict::not_started: return style.yellow(label);
@@ -64,7 +65,7 @@ std::string exercise_label(const ExerciseReport& e) { return e.chapter + " " + e
 
 std::string render_exercise_text(const ExerciseReport& e, const Style& style, const TextOptions& options) {
   std::string out;
-  std::string head = fmt::format("{:<14} {}", coloured_label(e.verdict, style), style.bold(exercise_label(e)));
+  std::string head = fmt::format("{} {}", coloured_label(e.verdict, style), style.bold(exercise_label(e)));
   if (!e.title.empty()) head += style.dim("  " + e.title);
   if (e.variant != "exercise") head += style.dim("  [" + e.variant + "]");
   out += head + "\n";

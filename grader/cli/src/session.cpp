@@ -12,8 +12,14 @@ Session open_session(const CommonOptions& options) {
   std::filesystem::path student_root;
   if (!options.root.empty()) {
     student_root = std::filesystem::absolute(options.root);
-    if (!is_workbook_root(student_root))
-      throw WorkbookError(student_root.string() + " is not a workbook (it needs exercises/ and CMakeLists.txt)");
+    // A submission graded with --tests-from gives only its exercises/ (its CMakeLists.txt,
+    // tests and manifests are never read); a workbook needs both.
+    std::error_code ec;
+    if (!options.tests_from.empty() ? !std::filesystem::is_directory(student_root / "exercises", ec)
+                                    : !is_workbook_root(student_root))
+      throw WorkbookError(student_root.string() + (options.tests_from.empty()
+                              ? " is not a workbook (it needs exercises/ and CMakeLists.txt)"
+                              : " is not a submission (it needs exercises/)"));
   } else if (const char* from_wrapper = std::getenv("ASYNCLINGS_ROOT"); from_wrapper && *from_wrapper) {
     // bin/grader says where the workbook is, so the grader works from any folder.
     student_root = std::filesystem::absolute(from_wrapper);
@@ -66,7 +72,7 @@ void configure(const Session& session, const CommonOptions& options) {
 
 ExerciseReport grade_target(const Session& session, const Chapter& chapter, const Exercise& exercise,
                             const std::string& target, const std::string& variant,
-                            const std::function<void(const std::string&)>& on_build) {
+                            const BuildObserver& build_observer) {
   ExerciseReport report;
   report.chapter = chapter.dir_name;
   report.id = exercise.id;
@@ -77,8 +83,11 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
   report.inherent_delay_ms = exercise.inherent_delay_ms;
   report.hints_total = static_cast<int>(exercise.hints.size());
 
-  if (on_build) on_build(target);
-  const BuildResult build = build_target(session.workbook, target);
+  if (build_observer.started) build_observer.started(target);
+  std::function<void(const BuildStep&)> on_step;
+  if (build_observer.step) on_step = [&](const BuildStep& step) { build_observer.step(target, step); };
+  const BuildResult build = build_target(session.workbook, target, on_step);
+  report.build_ms = static_cast<double>(build.elapsed.count());
   if (build.interrupted) {
     report.verdict = Verdict::interrupted;
     report.message = "interrupted while building";

@@ -2,6 +2,7 @@
 // exercise variant (build, then run).
 #pragma once
 
+#include "build_progress.hpp"
 #include "grading.hpp"
 #include "manifest.hpp"
 #include "workbook.hpp"
@@ -33,10 +34,10 @@ Session open_session(const CommonOptions& options);
 // Configures the build folder when needed (always reconfigures with --tests-from).
 void configure(const Session& session, const CommonOptions& options);
 
-// Builds <target> and grades its binary into a report for <exercise>. <on_build> is told
-// when the build starts (to show progress).
+// Builds <target> and grades its binary into a report for <exercise>. <build> is told when
+// the build starts and each step it makes (to show progress).
 ExerciseReport grade_target(const Session& session, const Chapter& chapter, const Exercise& exercise,
                             const std::string& target, const std::string& variant,
-                            const std::function<void(const std::string&)>& on_build = {});
+                            const BuildObserver& build = {});
 
 }  // namespace asynclings::grader

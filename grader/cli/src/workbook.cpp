@@ -33,7 +33,7 @@ void ensure_configured(const Workbook& workbook, const std::vector<std::string>&
                                 workbook.build_dir.string(), "-G", "Ninja",
                                 "-DCMAKE_BUILD_TYPE=Debug"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  if (!quiet) std::fprintf(stderr, "configuring %s (first run; this takes a moment)…\n",
+  if (!quiet) std::fprintf(stderr, "configuring %s (this takes a moment)…\n",
                            workbook.build_dir.c_str());
   RunOptions options;
   options.time_limit = std::chrono::minutes(10);
