@@ -1,0 +1,103 @@
+// Exercise 4: the cost of 10,000 coroutines and 1,000 threads, measured in this run.
+//
+// Only structure and ratios are asserted, never absolute speeds or sizes: every unit
+// finished; a waiting coroutine costs far less resident memory than a waiting thread; a
+// thread's virtual size grows by about its stack size (the course's "8 MB") while its
+// resident size grows by a small fraction of that. The figures are printed and recorded.
+#include "ex4_unit_cost.hpp"
+
+#include <asynclings/testkit/diagnosis.hpp>
+#include <gtest/gtest.h>
+
+#include <malloc.h>
+#include <pthread.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+using asynclings::testkit::diagnose;
+using asynclings::testkit::figure;
+
+constexpr std::size_t kCoroutines = 10'000;
+constexpr std::size_t kThreads = 1'000;
+
+double default_stack_kb() {
+  pthread_attr_t attr;
+  ::pthread_getattr_default_np(&attr);
+  std::size_t size = 0;
+  ::pthread_attr_getstacksize(&attr, &size);
+  ::pthread_attr_destroy(&attr);
+  return double(size) / 1024.0;
+}
+
+// Gives freed heap pages back to the system first: otherwise coroutine frames reuse pages an
+// earlier test already made resident, and their cost reads as nearly zero.
+ch07::UnitCost coroutines_measured(std::size_t n) {
+  ::malloc_trim(0);
+  return ch07::measure_coroutines(n);
+}
+
+double rss_per_unit_kb(const ch07::UnitCost& c) {
+  return double(c.during.rss_kb - c.before.rss_kb) / double(c.units);
+}
+double vsz_per_unit_kb(const ch07::UnitCost& c) {
+  return double(c.during.vsz_kb - c.before.vsz_kb) / double(c.units);
+}
+
+void report(const char* what, const ch07::UnitCost& c) {
+  std::printf("[ ch07 ] %zu %s: created in %.1f ms (%.2f us each); VmRSS +%ld kB (%.2f kB each); VmSize +%ld kB (%.1f kB each)\n",
+              c.units, what, c.create_ms, 1000.0 * c.create_ms / double(c.units), c.during.rss_kb - c.before.rss_kb,
+              rss_per_unit_kb(c), c.during.vsz_kb - c.before.vsz_kb, vsz_per_unit_kb(c));
+  const std::string p = what;
+  figure(p + "_create_ms", c.create_ms, "ms", "measured");
+  figure(p + "_rss_kb_each", rss_per_unit_kb(c), "kB", "measured");
+  figure(p + "_vsz_kb_each", vsz_per_unit_kb(c), "kB", "measured");
+}
+
+TEST(UnitCost, TenThousandCoroutinesAllWaitAtOnceAndAllFinish) {
+  const auto c = coroutines_measured(kCoroutines);
+  report("coroutines", c);
+  EXPECT_EQ(c.units, kCoroutines);
+  EXPECT_EQ(c.completed, kCoroutines) << "every coroutine must finish after the gate opens";
+  EXPECT_GT(c.during.rss_kb, 0) << "read the memory while the coroutines wait";
+  EXPECT_GT(c.create_ms, 0.0);
+}
+
+TEST(UnitCost, AThousandThreadsAllWaitAtOnceAndAllFinish) {
+  const auto t = ch07::measure_threads(kThreads);
+  report("threads", t);
+  EXPECT_EQ(t.units, kThreads);
+  EXPECT_EQ(t.completed, kThreads) << "every thread must finish after the release";
+  EXPECT_GT(t.create_ms, 0.0);
+}
+
+TEST(UnitCost, AThreadsEightMegabytesAreVirtualAndACoroutineCostsFarLessResidentMemory) {
+  const auto c = coroutines_measured(kCoroutines);
+  const auto t = ch07::measure_threads(kThreads);
+  report("coroutines", c);
+  report("threads", t);
+  const double stack_kb = default_stack_kb();
+  figure("default_thread_stack_kb", stack_kb, "kB", "8192 on a default Linux");
+  ASSERT_EQ(t.completed, kThreads);
+  ASSERT_EQ(c.completed, kCoroutines);
+  if (vsz_per_unit_kb(t) < 0.5 * stack_kb) {
+    diagnose("measured-too-late",
+             "while the threads waited, the virtual size grew by only " +
+                 std::to_string(int(vsz_per_unit_kb(t))) + " kB per thread, far below the " +
+                 std::to_string(int(stack_kb)) + " kB stack each one reserves: the memory was "
+                 "read when the threads were no longer there. Read it after the latch says all "
+                 "wait, before releasing and joining them");
+    return;
+  }
+  EXPECT_LE(vsz_per_unit_kb(t), 1.5 * stack_kb + 1024) << "about one stack per thread";
+  EXPECT_LT(rss_per_unit_kb(t), stack_kb / 8)
+      << "a waiting thread touches only a few pages of its stack: resident << virtual";
+  EXPECT_LT(rss_per_unit_kb(c), rss_per_unit_kb(t) / 2)
+      << "a waiting coroutine is a heap frame, much smaller than a thread's touched stack";
+  EXPECT_LT(c.create_ms / double(c.units), t.create_ms / double(t.units))
+      << "starting a coroutine is a heap allocation; starting a thread is a system call";
+}
+
+}  // namespace

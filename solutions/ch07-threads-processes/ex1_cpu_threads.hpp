@@ -1,0 +1,79 @@
+// Exercise 1: CPU-bound work on threads — and what Python's GIL would do to it.
+//
+//   std::vector<ch07::Chunk> chunks = {{1, 200'000}, {2, 200'000}, {3, 200'000}};
+//   auto hits = ch07::count_hits_threads(chunks, 2);                    // both cores
+//   auto same = ch07::count_hits_threads(chunks, 2, ch07::Gil::simulated);  // one at a time
+//   double pi = ch07::estimate_pi(hits, ch07::total_samples(chunks));
+//
+// The work is the course's Monte Carlo estimate of pi (support/include/ch07/monte_carlo.hpp):
+// each chunk has its own seed, so its number of hits is fixed, whoever computes it.
+// count_hits_threads spreads the chunks over `threads` std::jthreads and adds up the hits.
+// C++ has no GIL: two threads really compute at the same time on two cores, and the process
+// uses about two CPU-seconds per wall-second. Gil::simulated makes every thread hold one
+// global mutex (simulated_gil()) while it computes a chunk — what CPython's GIL does to
+// pure-Python code — and the gain disappears.
+//
+// What the tests check: the total equals the sequential count for any number of threads
+// (including more threads than chunks); two threads reach >= 1.6 CPU-seconds per
+// wall-second (measured in the same run; skipped on a 1-core machine); the simulated GIL
+// stays near 1.
+#pragma once
+
+#include <asynclings/todo.hpp>
+#include <ch07/monte_carlo.hpp>
+
+#include <cstdint>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace ch07 {
+
+// ---- given ------------------------------------------------------------------------------
+
+enum class Gil { none, simulated };
+
+// The one lock of the simulated GIL.
+inline std::mutex& simulated_gil() {
+  static std::mutex gil;
+  return gil;
+}
+
+inline std::uint64_t count_hits_sequential(const std::vector<Chunk>& chunks) {
+  std::uint64_t hits = 0;
+  for (const Chunk& chunk : chunks) hits += hits_in_chunk(chunk);
+  return hits;
+}
+
+// ---- yours ------------------------------------------------------------------------------
+
+inline std::uint64_t count_hits_threads(const std::vector<Chunk>& chunks, unsigned threads,
+                                        Gil gil = Gil::none) {
+  if (threads == 0) throw std::invalid_argument("count_hits_threads needs at least one thread");
+  // One counter per thread: no thread ever writes where another one does.
+  std::vector<std::uint64_t> hits_per_thread(threads, 0);
+  {
+    std::vector<std::jthread> workers;
+    workers.reserve(threads);
+    for (unsigned t = 0; t < threads; ++t) {
+      workers.emplace_back([&chunks, &hits_per_thread, threads, gil, t] {
+        std::uint64_t mine = 0;
+        for (std::size_t i = t; i < chunks.size(); i += threads) {
+          if (gil == Gil::simulated) {
+            std::lock_guard hold(simulated_gil());
+            mine += hits_in_chunk(chunks[i]);
+          } else {
+            mine += hits_in_chunk(chunks[i]);
+          }
+        }
+        hits_per_thread[t] = mine;
+      });
+    }
+  }  // the jthreads join here
+  std::uint64_t total = 0;
+  for (std::uint64_t h : hits_per_thread) total += h;
+  return total;
+}
+
+}  // namespace ch07
