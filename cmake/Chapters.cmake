@@ -109,6 +109,11 @@ function(asynclings_add_chapter chapter_dir)
     set(test_file ${chapter_dir}/${test})
     # Exercises that measure CPU scaling need both cores: their tests run alone.
     _asynclings_json(exclusive_cpu "${exercise}" exclusive_cpu)
+    _asynclings_json(memory_limit_mb "${exercise}" memory_limit_mb)
+    set(memory_limit_args "")
+    if(memory_limit_mb)
+      set(memory_limit_args --memory-limit-mb ${memory_limit_mb})
+    endif()
     set(serial FALSE)
     if(exclusive_cpu STREQUAL "ON" OR exclusive_cpu STREQUAL "TRUE" OR exclusive_cpu STREQUAL "true")
       set(serial TRUE)
@@ -147,7 +152,7 @@ function(asynclings_add_chapter chapter_dir)
             add_test(NAME "${chapter}/${id}/mistake/${name}"
               COMMAND grader expect-diagnosis
                       --binary $<TARGET_FILE:${prefix}-mistake-${name}>
-                      --diagnosis ${diagnosis})
+                      --diagnosis ${diagnosis} ${memory_limit_args})
             set_tests_properties("${chapter}/${id}/mistake/${name}" PROPERTIES
               LABELS "chapter;mistake" TIMEOUT 120 RUN_SERIAL ${serial})
           endif()

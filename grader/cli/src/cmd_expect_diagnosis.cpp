@@ -10,6 +10,7 @@ int run_expect_diagnosis(const ExpectDiagnosisOptions& options) {
   report.chapter = options.binary.filename().string();
   GradeOptions grade;
   grade.time_limit = std::chrono::milliseconds(static_cast<long long>(options.time_limit_seconds * 1000));
+  grade.address_space_bytes = static_cast<std::uint64_t>(options.memory_limit_mb) << 20;
   grade_binary(options.binary, grade, report);
   const std::string problem = expect_diagnosis(report, options.diagnosis);
   if (problem.empty()) {

@@ -42,6 +42,7 @@ struct ExpectDiagnosisOptions {
   std::filesystem::path binary;
   std::string diagnosis;
   double time_limit_seconds = 120;
+  double memory_limit_mb = 4096;
 };
 int run_expect_diagnosis(const ExpectDiagnosisOptions& options);
 

@@ -109,7 +109,7 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   RunOptions run_options;
   run_options.time_limit = options.time_limit;
   run_options.extra_env = options.extra_env;
-  if (!options.limit_address_space) run_options.address_space_bytes = ~0ull;
+  run_options.address_space_bytes = options.limit_address_space ? options.address_space_bytes : ~0ull;
   // Colours in the captured output would garble the excerpt we show.
   run_options.extra_env.push_back("GTEST_COLOR=no");
   const RunResult run = run_process(

@@ -62,6 +62,7 @@ struct GradeOptions {
   std::filesystem::path results_dir;  // where the gtest JSON goes (a temp dir when empty)
   std::vector<std::string> extra_env;
   bool limit_address_space = true;  // off under sanitizers (ASan/TSan map huge shadows)
+  std::uint64_t address_space_bytes = 4ull << 30;
 };
 
 // The first line of a sanitizer report in <output> ("AddressSanitizer: heap-use-after-free

@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
   expect_cmd->add_option("--binary", expect.binary, "Test executable")->required();
   expect_cmd->add_option("--diagnosis", expect.diagnosis, "Expected diagnosis")->required();
   expect_cmd->add_option("--time-limit", expect.time_limit_seconds, "Seconds");
+  expect_cmd->add_option("--memory-limit-mb", expect.memory_limit_mb, "Address space the run may map");
 
   ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the delay server in the foreground with a live request log");

@@ -119,6 +119,8 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     ex.time_limit_seconds = optional_number(e, "time_limit_seconds", 60, named, origin);
     if (ex.time_limit_seconds == 0) fail(origin, named + ".time_limit_seconds must be positive");
     ex.inherent_delay_ms = optional_number(e, "inherent_delay_ms", 0, named, origin);
+    ex.memory_limit_mb = optional_number(e, "memory_limit_mb", 4096, named, origin);
+    if (ex.memory_limit_mb < 64) fail(origin, named + ".memory_limit_mb must be at least 64");
     ex.hints = string_list(e, "hints", false, named, origin);
     if (auto m = e.find("mistakes"); m != e.end()) {
       if (!m->is_array()) fail(origin, named + ".mistakes must be an array");

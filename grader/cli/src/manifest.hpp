@@ -24,6 +24,7 @@ struct Exercise {
   std::string test;
   double time_limit_seconds = 60;
   double inherent_delay_ms = 0;
+  double memory_limit_mb = 4096;  // address space the test run may map (threads' stacks count)
   std::vector<std::string> hints;
   std::vector<Mistake> mistakes;
 };

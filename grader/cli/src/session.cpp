@@ -116,6 +116,7 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
   GradeOptions options;
   options.time_limit = std::chrono::milliseconds(static_cast<long long>(exercise.time_limit_seconds * 1000));
   options.results_dir = session.workbook.build_dir / "grader-results";
+  options.address_space_bytes = static_cast<std::uint64_t>(exercise.memory_limit_mb) << 20;
   if (!session.sanitize.empty()) {
     // Sanitizers slow code down several times and reserve terabytes of address space.
     options.time_limit *= 4;

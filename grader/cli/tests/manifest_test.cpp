@@ -17,7 +17,7 @@ const char* kGood = R"({
   "exercises": [
     {"id": "ex1", "name": "generator", "title": "A Generator<T>", "edit": ["ex1_generator.hpp"],
      "test": "tests/ex1_generator_test.cpp", "time_limit_seconds": 30, "inherent_delay_ms": 250,
-     "hints": ["one", "two"],
+     "memory_limit_mb": 16384, "hints": ["one", "two"],
      "mistakes": [{"name": "eager-start", "replaces": "ex1_generator.hpp",
                    "fixture": "mistakes/ex1_eager_start.hpp", "diagnosis": "eager-start"}]},
     {"id": "ex2", "name": "round-robin", "edit": ["ex2_rr.hpp", "ex2_rr.cpp"], "test": "tests/ex2_test.cpp"}
@@ -47,6 +47,7 @@ TEST(Manifest, AWellFormedManifestYieldsEveryFieldOfEveryExercise) {
   EXPECT_EQ(e.edit, std::vector<std::string>{"ex1_generator.hpp"});
   EXPECT_DOUBLE_EQ(e.time_limit_seconds, 30);
   EXPECT_DOUBLE_EQ(e.inherent_delay_ms, 250);
+  EXPECT_DOUBLE_EQ(e.memory_limit_mb, 16384);
   EXPECT_EQ(e.hints.size(), 2u);
   ASSERT_EQ(e.mistakes.size(), 1u);
   EXPECT_EQ(e.mistakes[0].diagnosis, "eager-start");
@@ -59,6 +60,7 @@ TEST(Manifest, OptionalFieldsTakeTheirDefaultsWhenAbsent) {
   const Chapter c = parse_manifest(kGood, "ch01-generators");
   const Exercise& e = c.exercises[1];
   EXPECT_DOUBLE_EQ(e.time_limit_seconds, 60);
+  EXPECT_DOUBLE_EQ(e.memory_limit_mb, 4096);
   EXPECT_TRUE(e.hints.empty());
   EXPECT_TRUE(e.mistakes.empty());
 }
