@@ -117,6 +117,8 @@ function(asynclings_add_chapter chapter_dir)
     set(serial FALSE)
     if(exclusive_cpu STREQUAL "ON" OR exclusive_cpu STREQUAL "TRUE" OR exclusive_cpu STREQUAL "true")
       set(serial TRUE)
+      # tests/CMakeLists.txt checks that the property really reached the discovered tests.
+      set_property(GLOBAL APPEND PROPERTY ASYNCLINGS_SERIAL_TEST_PREFIXES "${chapter}/${id}/")
     endif()
     set(prefix ${chapter}-${id})
 
@@ -125,11 +127,13 @@ function(asynclings_add_chapter chapter_dir)
 
     if(ASYNCLINGS_BUILD_PROJECT_TESTS)
       # The solution passes every test; the untouched stub fails every test, one by one.
+      # One label only: gtest_discover_tests splits a "a;b" list value into separate words,
+      # which silently drops every property after it (TIMEOUT, RUN_SERIAL).
       gtest_discover_tests(${prefix}-solution TEST_PREFIX "${chapter}/${id}/solution/"
-        DISCOVERY_MODE PRE_TEST PROPERTIES LABELS "chapter;solution" TIMEOUT 120 RUN_SERIAL ${serial})
+        DISCOVERY_MODE PRE_TEST PROPERTIES LABELS solution TIMEOUT 120 RUN_SERIAL ${serial})
       if(NOT ASYNCLINGS_SUBMISSION_DIR)
         gtest_discover_tests(${prefix}-exercise TEST_PREFIX "${chapter}/${id}/stub-fails/"
-          DISCOVERY_MODE PRE_TEST PROPERTIES WILL_FAIL TRUE LABELS "chapter;stub" TIMEOUT 120 RUN_SERIAL ${serial})
+          DISCOVERY_MODE PRE_TEST PROPERTIES WILL_FAIL TRUE LABELS stub TIMEOUT 120 RUN_SERIAL ${serial})
       endif()
     endif()
 

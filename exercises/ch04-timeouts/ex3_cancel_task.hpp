@@ -90,7 +90,8 @@ inline asio::awaitable<void> long_running(asynclings::client::AsyncClient client
   ASYNCLINGS_TODO("long_running");
 }
 
-inline asio::awaitable<Ended> cancel_after(asio::awaitable<void> task, std::chrono::milliseconds after) {
+inline asio::awaitable<Ended> cancel_after(asio::awaitable<void> task,
+                                           std::chrono::milliseconds after) {
   // TODO: start `task` now (create_task) with a cancellation_signal's slot bound to it,
   //       wait `after`, emit a terminal cancellation, then wait for the task to end and
   //       say how it ended.

@@ -57,11 +57,13 @@ struct RetryPolicy {
 // A response with a non-2xx status, as an exception (httpx's raise_for_status()).
 struct HttpError : std::runtime_error {
   HttpError(int status, const std::string& target)
-      : std::runtime_error("GET " + target + " answered " + std::to_string(status)), status(status) {}
+      : std::runtime_error("GET " + target + " answered " + std::to_string(status)),
+        status(status) {}
   int status;
 };
 
-inline asio::awaitable<Response> get_with_retry(AsyncClient client, std::string target, RetryPolicy policy) {
+inline asio::awaitable<Response> get_with_retry(AsyncClient client, std::string target,
+                                                RetryPolicy policy) {
   // TODO: up to policy.max_attempts GETs; a non-2xx status is an HttpError; between attempts
   //       an asio::steady_timer wait of base * 2^i + random(0..jitter); after the last failed
   //       attempt rethrow its error. (co_await is not allowed inside a catch block.)

@@ -71,8 +71,8 @@ inline asio::awaitable<void> process(AsyncClient client, int item, std::chrono::
   co_await client.get(std::move(target));
 }
 
-inline asio::awaitable<std::vector<Processed>> run_pipeline(AsyncClient client, int items, int consumers,
-                                                            std::size_t capacity,
+inline asio::awaitable<std::vector<Processed>> run_pipeline(AsyncClient client, int items,
+                                                            int consumers, std::size_t capacity,
                                                             std::chrono::milliseconds work,
                                                             std::function<void(int)> on_produced) {
   // TODO: an ItemChannel(ex, capacity); a producer coroutine and <consumers> consumer

@@ -87,7 +87,8 @@ class Lease {
   ~Lease() = default;
 
  private:
-  Lease(AsyncClient client, std::string name) : client_(std::move(client)), name_(std::move(name)), held_(true) {}
+  Lease(AsyncClient client, std::string name)
+      : client_(std::move(client)), name_(std::move(name)), held_(true) {}
 
   AsyncClient client_;
   std::string name_;
@@ -103,7 +104,8 @@ struct awaitable_value<asio::awaitable<T>> {
 };
 
 template <typename Body>
-auto with_lease(AsyncClient client, std::string name, Body body) -> std::invoke_result_t<Body&, Lease&> {
+auto with_lease(AsyncClient client, std::string name, Body body)
+    -> std::invoke_result_t<Body&, Lease&> {
   using T = typename awaitable_value<std::invoke_result_t<Body&, Lease&>>::type;
   // TODO: acquire; co_await body(lease); release whichever way the body ended; then return
   //       the body's value or rethrow what it threw.

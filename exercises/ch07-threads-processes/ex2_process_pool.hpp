@@ -39,14 +39,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/process/v2.hpp>
 
+#include <sys/types.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <sys/types.h>
-#include <unistd.h>
 #include <vector>
 
 namespace ch07 {
@@ -98,7 +98,8 @@ inline bool parse_answer(const std::string& line, ItemResult& into) {
 // everything it started.
 class Worker {
  public:
-  Worker(asio::any_io_executor ex, const WorkerCommand& command) : to_worker_(ex), from_worker_(ex) {
+  Worker(asio::any_io_executor ex, const WorkerCommand& command)
+      : to_worker_(ex), from_worker_(ex) {
     // TODO: start the worker (bp2::process) with its stdin and stdout bound to the pipes, in a
     //       process group of its own. Keep the process as a member, declared AFTER the pipes.
     (void)command;
@@ -126,8 +127,8 @@ class Worker {
 // The chunks' hits, computed by at most `pool_size` workers at once, in input order; an input
 // whose worker crashed gets an error instead. No worker survives the call.
 inline asio::awaitable<std::vector<ItemResult>> map_in_process_pool(WorkerCommand command,
-                                                                   std::vector<Chunk> chunks,
-                                                                   std::size_t pool_size) {
+                                                                    std::vector<Chunk> chunks,
+                                                                    std::size_t pool_size) {
   // TODO: min(pool_size, chunks.size()) coroutines run at once (a parallel group), each with
   //       a Worker it starts when it needs one; each takes the next chunk not yet taken, asks
   //       its worker, and stores the answer (parse_answer) in that chunk's result. A worker

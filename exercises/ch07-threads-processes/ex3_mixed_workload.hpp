@@ -85,7 +85,7 @@ inline std::vector<MixedResult> process_sequential(const client::BlockingClient&
 // Every item at once on the loop: its request, then crunch(item.chunk) right on the loop.
 // Results in input order. (Python: asyncio.gather over the items, CPU work inline.)
 inline asio::awaitable<std::vector<MixedResult>> process_async(client::AsyncClient client,
-                                                              std::vector<MixedItem> items) {
+                                                               std::vector<MixedItem> items) {
   // TODO: one coroutine per item (request, then crunch), all run together in a parallel group.
   (void)client;
   (void)items;
@@ -95,7 +95,8 @@ inline asio::awaitable<std::vector<MixedResult>> process_async(client::AsyncClie
 // The same, with each chunk computed on `pool` and awaited (the loop only waits).
 // (Python: await loop.run_in_executor(process_pool, crunch, chunk).)
 inline asio::awaitable<std::vector<MixedResult>> process_async_offloaded(
-    client::AsyncClient client, asio::thread_pool::executor_type pool, std::vector<MixedItem> items) {
+    client::AsyncClient client, asio::thread_pool::executor_type pool,
+    std::vector<MixedItem> items) {
   // TODO: as process_async, but each item awaits co_spawn(pool, <coroutine returning
   //       crunch(chunk)>, use_awaitable) for its CPU part.
   (void)client;

@@ -58,8 +58,10 @@ inline MemoryStatus read_memory_status() {
   std::ifstream status("/proc/self/status");
   std::string key;
   while (status >> key) {
-    if (key == "VmRSS:") status >> m.rss_kb;
-    else if (key == "VmSize:") status >> m.vsz_kb;
+    if (key == "VmRSS:")
+      status >> m.rss_kb;
+    else if (key == "VmSize:")
+      status >> m.vsz_kb;
   }
   return m;
 }

@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
   app.add_option("--host", options.host, "address to bind")->capture_default_str();
   app.add_option("--port", options.port, "port to bind (0: any free port, printed)")->capture_default_str();
   app.add_option("--max-delay", max_delay_s, "longest delay accepted, in seconds")->capture_default_str();
-  app.add_option("--latency", latency_ms, "simulated network round-trip per response, ms")->capture_default_str();
-  app.add_option("--jitter", jitter_ms, "uniform random extra latency 0..jitter, ms")->capture_default_str();
+  app.add_option("--latency", latency_ms, "simulated network round-trip per response, ms")->capture_default_str()->check(CLI::NonNegativeNumber);
+  app.add_option("--jitter", jitter_ms, "uniform random extra latency 0..jitter, ms")->capture_default_str()->check(CLI::NonNegativeNumber);
   app.add_flag("--quiet", quiet, "do not log each request");
   CLI11_PARSE(app, argc, argv);
   options.max_delay = std::chrono::seconds{max_delay_s};

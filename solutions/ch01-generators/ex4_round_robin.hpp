@@ -35,7 +35,8 @@ namespace ch01 {
 
 struct ResumedFinishedJob : std::logic_error {
   ResumedFinishedJob()
-      : std::logic_error("step() on a job that had already finished (it must leave the rotation)") {}
+      : std::logic_error("step() on a job that had already finished (it must leave the rotation)") {
+  }
 };
 
 class Job {
@@ -43,7 +44,9 @@ class Job {
   struct promise_type {
     std::optional<std::string> label;
     std::exception_ptr error;
-    Job get_return_object() { return Job{std::coroutine_handle<promise_type>::from_promise(*this)}; }
+    Job get_return_object() {
+      return Job{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
     std::suspend_always initial_suspend() noexcept { return {}; }
     std::suspend_always final_suspend() noexcept { return {}; }
     std::suspend_always yield_value(std::string step_label) {

@@ -115,8 +115,8 @@ class Task;
 class [[nodiscard]] Task {
  public:
   struct promise_type {
-    bool started = false;                   // create_task scheduled it, or someone awaited it
-    std::coroutine_handle<> continuation;   // the coroutine awaiting this one, if any
+    bool started = false;                  // create_task scheduled it, or someone awaited it
+    std::coroutine_handle<> continuation;  // the coroutine awaiting this one, if any
     std::exception_ptr error;
 
     Task get_return_object() {
@@ -197,8 +197,9 @@ inline void run_until_complete(Loop& loop, Task task) {
   Task running = create_task(loop, std::move(task));
   loop.run();
   if (!running.done())
-    throw std::logic_error("the loop ran out of work before the task finished: something it "
-                           "awaited never resumed it");
+    throw std::logic_error(
+        "the loop ran out of work before the task finished: something it "
+        "awaited never resumed it");
   running.await_resume();  // rethrows what the body threw
 }
 

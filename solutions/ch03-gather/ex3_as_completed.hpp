@@ -67,7 +67,8 @@ asio::awaitable<void> deliver(asio::awaitable<T> work, std::size_t index,
   } catch (...) {
     arrival.error = std::current_exception();
   }
-  co_await channel->async_send(boost::system::error_code{}, std::move(arrival), asio::use_awaitable);
+  co_await channel->async_send(boost::system::error_code{}, std::move(arrival),
+                               asio::use_awaitable);
 }
 
 template <typename T>

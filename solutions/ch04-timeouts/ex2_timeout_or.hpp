@@ -46,7 +46,7 @@ asio::awaitable<T> with_timeout_or(asio::awaitable<T> op, std::chrono::milliseco
   auto [order, op_error, value, timer_error] =
       co_await group.async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
   (void)timer_error;
-  if (order[0] == 1) co_return fallback;          // timed out: op has been cancelled
+  if (order[0] == 1) co_return fallback;           // timed out: op has been cancelled
   if (op_error) std::rethrow_exception(op_error);  // op's own failure is not a timeout
   co_return std::move(value);
 }

@@ -88,7 +88,8 @@ inline asio::awaitable<void> long_running(asynclings::client::AsyncClient client
   }
 }
 
-inline asio::awaitable<Ended> cancel_after(asio::awaitable<void> task, std::chrono::milliseconds after) {
+inline asio::awaitable<Ended> cancel_after(asio::awaitable<void> task,
+                                           std::chrono::milliseconds after) {
   auto ex = co_await asio::this_coro::executor;
   // create_task: start it now, with our signal's slot bound to it (its "cancel button"), and
   // a completion handler that posts how it ended into a channel we can await later.

@@ -40,7 +40,8 @@ namespace asio = boost::asio;
 // What run_steps throws when the budget runs out (Python's TimeoutError from timeout()).
 struct DeadlineExceeded : std::runtime_error {
   explicit DeadlineExceeded(std::chrono::milliseconds budget)
-      : std::runtime_error("the steps did not finish within " + std::to_string(budget.count()) + " ms"),
+      : std::runtime_error("the steps did not finish within " + std::to_string(budget.count()) +
+                           " ms"),
         budget(budget) {}
   std::chrono::milliseconds budget;
 };

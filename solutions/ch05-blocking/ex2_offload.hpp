@@ -66,11 +66,12 @@ inline boost::asio::awaitable<std::vector<asynclings::client::Response>> fetch_a
   std::vector<Op> ops;
   for (const auto& target : targets) {
     auto call = [client, target] { return client.get(target); };
-    ops.push_back(boost::asio::co_spawn(loop, to_thread(pool, std::move(call)), boost::asio::deferred));
+    ops.push_back(
+        boost::asio::co_spawn(loop, to_thread(pool, std::move(call)), boost::asio::deferred));
   }
   auto group = boost::asio::experimental::make_parallel_group(std::move(ops));
-  auto [order, errors, responses] =
-      co_await group.async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
+  auto [order, errors, responses] = co_await group.async_wait(
+      boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
   for (auto& error : errors) {
     if (error) std::rethrow_exception(error);
   }

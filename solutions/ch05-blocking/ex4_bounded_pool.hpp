@@ -41,7 +41,9 @@ inline boost::asio::awaitable<asynclings::client::Response> get_on_pool(
     boost::asio::thread_pool::executor_type pool, asynclings::client::BlockingClient client,
     std::string target) {
   using asynclings::client::Response;
-  auto job = [client, target]() -> boost::asio::awaitable<Response> { co_return client.get(target); };
+  auto job = [client, target]() -> boost::asio::awaitable<Response> {
+    co_return client.get(target);
+  };
   co_return co_await boost::asio::co_spawn(pool, std::move(job), boost::asio::use_awaitable);
 }
 
@@ -65,8 +67,8 @@ inline boost::asio::awaitable<std::vector<asynclings::client::Response>> fetch_a
                                         boost::asio::deferred));
   }
   auto group = boost::asio::experimental::make_parallel_group(std::move(ops));
-  auto [order, errors, responses] =
-      co_await group.async_wait(boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
+  auto [order, errors, responses] = co_await group.async_wait(
+      boost::asio::experimental::wait_for_all(), boost::asio::use_awaitable);
   pool.join();  // every job has finished: the threads exit at once
   for (auto& error : errors) {
     if (error) std::rethrow_exception(error);

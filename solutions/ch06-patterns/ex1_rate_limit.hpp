@@ -72,7 +72,8 @@ struct Permit {
 };
 
 // `semaphore` lives in fetch_all's frame, which outlives every fetch_one.
-inline asio::awaitable<Response> fetch_one(AsyncClient client, std::string path, Semaphore& semaphore) {
+inline asio::awaitable<Response> fetch_one(AsyncClient client, std::string path,
+                                           Semaphore& semaphore) {
   co_await semaphore.acquire();
   Permit permit{semaphore};
   co_return co_await client.get(std::move(path));
@@ -87,11 +88,13 @@ inline asio::awaitable<std::vector<Response>> fetch_all(AsyncClient client,
   auto ex = co_await asio::this_coro::executor;
   Semaphore semaphore(ex, limit);
 
-  using Op = decltype(asio::co_spawn(ex, std::declval<asio::awaitable<Response>>(), asio::deferred));
+  using Op =
+      decltype(asio::co_spawn(ex, std::declval<asio::awaitable<Response>>(), asio::deferred));
   std::vector<Op> ops;
   ops.reserve(paths.size());
   for (auto& path : paths) {
-    ops.push_back(asio::co_spawn(ex, detail::fetch_one(client, std::move(path), semaphore), asio::deferred));
+    ops.push_back(
+        asio::co_spawn(ex, detail::fetch_one(client, std::move(path), semaphore), asio::deferred));
   }
   auto group = asio::experimental::make_parallel_group(std::move(ops));
   auto [order, errors, responses] =

@@ -55,7 +55,8 @@ struct RetryPolicy {
 // A response with a non-2xx status, as an exception (httpx's raise_for_status()).
 struct HttpError : std::runtime_error {
   HttpError(int status, const std::string& target)
-      : std::runtime_error("GET " + target + " answered " + std::to_string(status)), status(status) {}
+      : std::runtime_error("GET " + target + " answered " + std::to_string(status)),
+        status(status) {}
   int status;
 };
 
@@ -66,7 +67,8 @@ inline std::chrono::milliseconds backoff(const RetryPolicy& policy, int attempt)
   return policy.base * (1L << attempt) + std::chrono::milliseconds{extra(random)};
 }
 
-inline asio::awaitable<Response> get_with_retry(AsyncClient client, std::string target, RetryPolicy policy) {
+inline asio::awaitable<Response> get_with_retry(AsyncClient client, std::string target,
+                                                RetryPolicy policy) {
   if (policy.max_attempts < 1) throw std::invalid_argument("max_attempts must be at least 1");
   asio::steady_timer timer(co_await asio::this_coro::executor);
   std::exception_ptr last_error;

@@ -75,7 +75,8 @@ namespace detail {
 inline asio::awaitable<void> producer(ItemChannel& channel, int items, int consumers,
                                       std::function<void(int)> on_produced) {
   for (int i = 0; i < items; ++i) {
-    co_await channel.async_send(boost::system::error_code{}, i, asio::use_awaitable);  // waits while full
+    co_await channel.async_send(boost::system::error_code{}, i,
+                                asio::use_awaitable);  // waits while full
     if (on_produced) on_produced(i);
   }
   for (int c = 0; c < consumers; ++c) {
@@ -85,7 +86,8 @@ inline asio::awaitable<void> producer(ItemChannel& channel, int items, int consu
 }
 
 inline asio::awaitable<void> consumer(ItemChannel& channel, AsyncClient client, int id,
-                                      std::chrono::milliseconds work, std::vector<Processed>& done) {
+                                      std::chrono::milliseconds work,
+                                      std::vector<Processed>& done) {
   for (;;) {
     const int item = co_await channel.async_receive(asio::use_awaitable);
     if (item == kEndOfStream) co_return;
@@ -96,8 +98,8 @@ inline asio::awaitable<void> consumer(ItemChannel& channel, AsyncClient client, 
 
 }  // namespace detail
 
-inline asio::awaitable<std::vector<Processed>> run_pipeline(AsyncClient client, int items, int consumers,
-                                                            std::size_t capacity,
+inline asio::awaitable<std::vector<Processed>> run_pipeline(AsyncClient client, int items,
+                                                            int consumers, std::size_t capacity,
                                                             std::chrono::milliseconds work,
                                                             std::function<void(int)> on_produced) {
   auto ex = co_await asio::this_coro::executor;
@@ -106,10 +108,11 @@ inline asio::awaitable<std::vector<Processed>> run_pipeline(AsyncClient client, 
 
   using Op = decltype(asio::co_spawn(ex, std::declval<asio::awaitable<void>>(), asio::deferred));
   std::vector<Op> ops;
-  ops.push_back(asio::co_spawn(ex, detail::producer(channel, items, consumers, std::move(on_produced)),
-                               asio::deferred));
+  ops.push_back(asio::co_spawn(
+      ex, detail::producer(channel, items, consumers, std::move(on_produced)), asio::deferred));
   for (int id = 0; id < consumers; ++id) {
-    ops.push_back(asio::co_spawn(ex, detail::consumer(channel, client, id, work, done), asio::deferred));
+    ops.push_back(
+        asio::co_spawn(ex, detail::consumer(channel, client, id, work, done), asio::deferred));
   }
   // If one of them fails, the others are cancelled rather than left waiting on the channel.
   auto group = asio::experimental::make_parallel_group(std::move(ops));

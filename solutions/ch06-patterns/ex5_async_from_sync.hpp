@@ -52,7 +52,8 @@ T run_sync(asio::awaitable<T> work) {
 template <typename T>
 T run_on(asio::io_context& io, asio::awaitable<T> work) {
   if (io.get_executor().running_in_this_thread()) {
-    throw WouldDeadlock("run_on called from the io_context's own thread: co_await the work instead");
+    throw WouldDeadlock(
+        "run_on called from the io_context's own thread: co_await the work instead");
   }
   std::future<T> result = asio::co_spawn(io, std::move(work), asio::use_future);  // thread-safe
   return result.get();  // blocks this thread only; the loop's thread runs the work

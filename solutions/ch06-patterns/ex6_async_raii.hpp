@@ -76,7 +76,9 @@ class Lease {
   const std::string& name() const noexcept { return name_; }
 
   Lease(Lease&& other) noexcept
-      : client_(std::move(other.client_)), name_(std::move(other.name_)), held_(std::exchange(other.held_, false)) {}
+      : client_(std::move(other.client_)),
+        name_(std::move(other.name_)),
+        held_(std::exchange(other.held_, false)) {}
   Lease& operator=(Lease&&) = delete;
   Lease(const Lease&) = delete;
   Lease& operator=(const Lease&) = delete;
@@ -84,7 +86,8 @@ class Lease {
   ~Lease() = default;
 
  private:
-  Lease(AsyncClient client, std::string name) : client_(std::move(client)), name_(std::move(name)), held_(true) {}
+  Lease(AsyncClient client, std::string name)
+      : client_(std::move(client)), name_(std::move(name)), held_(true) {}
 
   AsyncClient client_;
   std::string name_;
@@ -100,7 +103,8 @@ struct awaitable_value<asio::awaitable<T>> {
 };
 
 template <typename Body>
-auto with_lease(AsyncClient client, std::string name, Body body) -> std::invoke_result_t<Body&, Lease&> {
+auto with_lease(AsyncClient client, std::string name, Body body)
+    -> std::invoke_result_t<Body&, Lease&> {
   using T = typename awaitable_value<std::invoke_result_t<Body&, Lease&>>::type;
   Lease lease = co_await Lease::acquire(std::move(client), std::move(name));
   std::optional<T> result;

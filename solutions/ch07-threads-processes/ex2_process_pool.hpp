@@ -37,14 +37,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/process/v2.hpp>
 
+#include <sys/types.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <sstream>
 #include <string>
-#include <sys/types.h>
-#include <unistd.h>
 #include <vector>
 
 namespace ch07 {
@@ -99,8 +99,8 @@ class Worker {
   Worker(asio::any_io_executor ex, const WorkerCommand& command)
       : to_worker_(ex),
         from_worker_(ex),
-        process_(ex, command.path, command.args,
-                 bp2::process_stdio{to_worker_, from_worker_, {}}, NewProcessGroup{}) {}
+        process_(ex, command.path, command.args, bp2::process_stdio{to_worker_, from_worker_, {}},
+                 NewProcessGroup{}) {}
 
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -112,8 +112,8 @@ class Worker {
 
   // Sends one job and reads its answer; nullopt when the worker died before answering.
   asio::awaitable<std::optional<std::string>> ask(std::string line) {
-    auto [write_error, written] =
-        co_await asio::async_write(to_worker_, asio::buffer(line), asio::as_tuple(asio::use_awaitable));
+    auto [write_error, written] = co_await asio::async_write(to_worker_, asio::buffer(line),
+                                                             asio::as_tuple(asio::use_awaitable));
     if (write_error) co_return std::nullopt;
     auto [read_error, n] = co_await asio::async_read_until(
         from_worker_, asio::dynamic_buffer(buffer_), '\n', asio::as_tuple(asio::use_awaitable));
@@ -163,14 +163,15 @@ inline asio::awaitable<void> pool_slot(WorkerCommand command, const std::vector<
 }
 
 inline asio::awaitable<std::vector<ItemResult>> map_in_process_pool(WorkerCommand command,
-                                                                   std::vector<Chunk> chunks,
-                                                                   std::size_t pool_size) {
+                                                                    std::vector<Chunk> chunks,
+                                                                    std::size_t pool_size) {
   std::vector<ItemResult> results(chunks.size());
   const std::size_t slots = std::min(pool_size, chunks.size());
   if (slots == 0) co_return results;  // an empty parallel group would never complete
   auto ex = co_await asio::this_coro::executor;
   std::size_t next = 0;
-  using Op = decltype(asio::co_spawn(ex, pool_slot(command, chunks, next, results), asio::deferred));
+  using Op =
+      decltype(asio::co_spawn(ex, pool_slot(command, chunks, next, results), asio::deferred));
   std::vector<Op> ops;
   for (std::size_t s = 0; s < slots; ++s) {
     ops.push_back(asio::co_spawn(ex, pool_slot(command, chunks, next, results), asio::deferred));

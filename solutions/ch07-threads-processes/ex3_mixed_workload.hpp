@@ -113,18 +113,21 @@ asio::awaitable<std::vector<MixedResult>> all_of(std::vector<Op> ops) {
 }
 
 inline asio::awaitable<std::vector<MixedResult>> process_async(client::AsyncClient client,
-                                                              std::vector<MixedItem> items) {
+                                                               std::vector<MixedItem> items) {
   auto ex = co_await asio::this_coro::executor;
   using Op = decltype(asio::co_spawn(ex, item_on_loop(client, MixedItem{}), asio::deferred));
   std::vector<Op> ops;
-  for (auto& item : items) ops.push_back(asio::co_spawn(ex, item_on_loop(client, item), asio::deferred));
+  for (auto& item : items)
+    ops.push_back(asio::co_spawn(ex, item_on_loop(client, item), asio::deferred));
   co_return co_await all_of(std::move(ops));
 }
 
 inline asio::awaitable<std::vector<MixedResult>> process_async_offloaded(
-    client::AsyncClient client, asio::thread_pool::executor_type pool, std::vector<MixedItem> items) {
+    client::AsyncClient client, asio::thread_pool::executor_type pool,
+    std::vector<MixedItem> items) {
   auto ex = co_await asio::this_coro::executor;
-  using Op = decltype(asio::co_spawn(ex, item_offloaded(client, pool, MixedItem{}), asio::deferred));
+  using Op =
+      decltype(asio::co_spawn(ex, item_offloaded(client, pool, MixedItem{}), asio::deferred));
   std::vector<Op> ops;
   for (auto& item : items) {
     ops.push_back(asio::co_spawn(ex, item_offloaded(client, pool, item), asio::deferred));

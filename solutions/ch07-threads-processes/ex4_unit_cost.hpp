@@ -56,8 +56,10 @@ inline MemoryStatus read_memory_status() {
   std::ifstream status("/proc/self/status");
   std::string key;
   while (status >> key) {
-    if (key == "VmRSS:") status >> m.rss_kb;
-    else if (key == "VmSize:") status >> m.vsz_kb;
+    if (key == "VmRSS:")
+      status >> m.rss_kb;
+    else if (key == "VmSize:")
+      status >> m.vsz_kb;
   }
   return m;
 }
@@ -85,9 +87,11 @@ inline UnitCost measure_coroutines(std::size_t n) {
   std::size_t completed = 0;
   cost.before = read_memory_status();
   const auto start = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i < n; ++i) asio::co_spawn(io, wait_at_gate(gate, completed), asio::detached);
+  for (std::size_t i = 0; i < n; ++i)
+    asio::co_spawn(io, wait_at_gate(gate, completed), asio::detached);
   io.poll();  // each coroutine runs up to its co_await
-  cost.create_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  cost.create_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   cost.during = read_memory_status();
   gate.cancel();
   io.run();
@@ -117,7 +121,8 @@ inline UnitCost measure_threads(std::size_t n) {
       });
     }
     all_waiting.wait();
-    cost.create_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    cost.create_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     cost.during = read_memory_status();
     {
       std::lock_guard lock(mutex);

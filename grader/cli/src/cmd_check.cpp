@@ -3,6 +3,7 @@
 #include "progress.hpp"
 #include "render.hpp"
 #include "resolve.hpp"
+#include "watch_progress.hpp"
 
 #include <unistd.h>
 
@@ -59,10 +60,7 @@ int run_check(const CheckOptions& options) {
     build_display.clear();
     if (track) {
       auto& p = progress.at(*chapter, *exercise);
-      if (r.verdict != Verdict::interrupted && r.verdict != Verdict::error) {
-        p.verdict = to_string(r.verdict);
-        p.checked_files_mtime = mtime;
-      }
+      record_verdict(p, r, mtime);
       r.hints_read = p.hints_read;
     }
     if (show_text) {
@@ -77,9 +75,10 @@ int run_check(const CheckOptions& options) {
 
   if (show_text) std::fputs(render_summary_text(report, style).c_str(), stdout);
   if (options.format != "text") {
-    std::string machine = options.format == "json" ? render_json(report)
-                        : options.format == "junit" ? render_junit(report)
-                                                    : render_gradescope(report);
+    std::string machine = options.format == "json"    ? render_json(report)
+                        : options.format == "junit"   ? render_junit(report)
+                        : options.format == "html"    ? render_html(report)
+                                                      : render_gradescope(report);
     if (options.output.empty()) {
       std::fputs(machine.c_str(), stdout);
     } else {

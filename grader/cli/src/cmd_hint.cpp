@@ -2,6 +2,7 @@
 #include "hints.hpp"
 #include "progress.hpp"
 #include "resolve.hpp"
+#include "watch_progress.hpp"
 
 #include <cstdio>
 
@@ -12,37 +13,18 @@ int run_hint(const HintOptions& options) {
   Progress progress(Progress::default_file(session.workbook.build_dir));
   const Chapter* chapter = nullptr;
   const Exercise* exercise = nullptr;
-  if (options.chapter.empty()) {
-    // The next exercise to do.
-    for (const auto& c : session.chapters) {
-      for (const auto& e : c.exercises) {
-        const auto* p = progress.find(c, e);
-        if (p == nullptr || p->verdict != "passed") {
-          chapter = &c;
-          exercise = &e;
-          break;
-        }
-      }
-      if (exercise) break;
-    }
-    if (!exercise) {
-      std::printf("Every exercise passes; no hint needed.\n");
-      return 0;
-    }
+  // Without a chapter: the next exercise to do, as `grader list` names it.
+  chapter = options.chapter.empty() ? next_chapter_to_do(session.chapters, progress)
+                                    : &resolve_chapter(session.chapters, options.chapter);
+  if (chapter == nullptr) {
+    std::printf("Every exercise passes; no hint needed.\n");
+    return 0;
+  }
+  if (!options.exercise.empty()) {
+    exercise = &resolve_exercise(*chapter, options.exercise);
   } else {
-    chapter = &resolve_chapter(session.chapters, options.chapter);
-    if (options.exercise.empty()) {
-      for (const auto& e : chapter->exercises) {
-        const auto* p = progress.find(*chapter, e);
-        if (p == nullptr || p->verdict != "passed") {
-          exercise = &e;
-          break;
-        }
-      }
-      if (!exercise) exercise = &chapter->exercises.back();
-    } else {
-      exercise = &resolve_exercise(*chapter, options.exercise);
-    }
+    exercise = next_exercise_to_do(*chapter, progress);
+    if (exercise == nullptr) exercise = &chapter->exercises.back();  // the chapter is done
   }
   auto& p = progress.at(*chapter, *exercise);
   std::fputs(next_hints(*chapter, *exercise, p, options.all).c_str(), stdout);

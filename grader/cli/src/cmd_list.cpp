@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "style.hpp"
+#include "watch_progress.hpp"
 
 #include <fmt/format.h>
 
@@ -21,8 +22,8 @@ int run_list(const ListOptions& options) {
     return 0;
   }
   int total = 0, passed = 0;
-  const Chapter* next_chapter = nullptr;
-  const Exercise* next_exercise = nullptr;
+  const Chapter* next_chapter = next_chapter_to_do(session.chapters, progress);
+  const Exercise* next_exercise = next_chapter ? next_exercise_to_do(*next_chapter, progress) : nullptr;
   for (const auto& c : session.chapters) {
     std::printf("%s  %s\n", style.bold(c.dir_name).c_str(), c.title.c_str());
     if (!c.summary.empty()) std::printf("    %s\n", style.dim(c.summary).c_str());
@@ -36,10 +37,6 @@ int run_list(const ListOptions& options) {
         case ListState::not_started: mark = style.yellow("[todo]"); break;
         case ListState::edited: mark = style.cyan("[edit]"); break;
         case ListState::unchecked: mark = style.dim("[    ]"); break;
-      }
-      if (state != ListState::passed && next_exercise == nullptr) {
-        next_chapter = &c;
-        next_exercise = &e;
       }
       std::printf("  %s %-4s %-16s %s\n", mark.c_str(), e.id.c_str(), e.name.c_str(), e.title.c_str());
     }

@@ -61,4 +61,34 @@ struct NewOptions {
 };
 int run_new(const NewOptions& options);
 
+// Re-checks the current exercise whenever the student saves one of its files (see cmd_watch.cpp).
+struct WatchOptions {
+  CommonOptions common;
+  std::string chapter;  // empty: the chapter of the next exercise to do
+  bool manual = false;  // re-check on Enter instead of on file-system notifications
+  int debounce_ms = 300;
+};
+int run_watch(const WatchOptions& options);
+
+// Checks the machine a student grades on and says what to fix (see cmd_doctor.cpp).
+struct DoctorOptions {
+  CommonOptions common;
+  std::string format = "text";  // text or json
+};
+int run_doctor(const DoctorOptions& options);
+
+// Grades many submission folders with one trusted workbook into one gradebook (see
+// cmd_grade_batch.cpp).
+struct GradeBatchOptions {
+  CommonOptions common;              // common.tests_from: the trusted workbook (default: --root)
+  std::filesystem::path submissions;  // one sub-folder per student
+  std::string chapter;               // empty with all
+  bool all = false;
+  int jobs = 1;
+  std::filesystem::path output;       // gradebook; .csv or .json decides the format
+  std::filesystem::path work_dir;     // build folders and per-student reports
+  double time_limit_seconds = 0;      // whole-submission limit; 0: none beyond the per-test limits
+};
+int run_grade_batch(const GradeBatchOptions& options);
+
 }  // namespace asynclings::grader

@@ -4,6 +4,7 @@
 
 #include "compile_error.hpp"
 #include "gtest_results.hpp"
+#include "manifest.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -52,6 +53,7 @@ struct ExerciseReport {
   std::vector<TestResult> tests;
   int hints_total = 0;
   int hints_read = 0;
+  ExpectedShapes expected_shapes;  // how a correct solution places each test's requests
 
   int passed_count() const;
   int failed_count() const;

@@ -22,8 +22,41 @@ double seconds_to_ms(const json& value) {
   }
 }
 
+bool valid_utf8(const std::string& bytes) {
+  for (std::size_t i = 0; i < bytes.size();) {
+    const auto lead = static_cast<unsigned char>(bytes[i]);
+    const std::size_t length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > bytes.size()) return false;
+    for (std::size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(bytes[i + k]) >> 6) != 0x2) return false;
+    i += length;
+  }
+  return true;
+}
+
+// GoogleTest's JSON writer escapes each byte of a non-ASCII character on its own ("≈" becomes
+// "\u00E2\u0089\u0088"), so the parsed text is the UTF-8 bytes read as Latin-1. When every
+// character of <text> is below U+0100 and those bytes form valid UTF-8, they are the text.
+std::string undo_byte_escapes(const std::string& text) {
+  std::string bytes;
+  bool changed = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      bytes += char(c);
+    } else if ((c == 0xC2 || c == 0xC3) && i + 1 < text.size()) {
+      // U+0080..U+00FF in UTF-8: one byte back.
+      bytes += char(((c & 0x03) << 6) | (static_cast<unsigned char>(text[++i]) & 0x3F));
+      changed = true;
+    } else {
+      return text;  // a character above U+00FF: the text was not escaped byte by byte
+    }
+  }
+  return changed && valid_utf8(bytes) ? bytes : text;
+}
+
 std::string as_text(const json& value) {
-  return value.is_string() ? value.get<std::string>() : value.dump();
+  return value.is_string() ? undo_byte_escapes(value.get<std::string>()) : value.dump();
 }
 
 const std::string kKnownKeys[] = {"name", "file", "line", "status", "result", "timestamp",

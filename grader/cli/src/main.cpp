@@ -38,8 +38,8 @@ int main(int argc, char** argv) {
   check_cmd->add_option("exercise", check.exercise, "ex2, 2 or the exercise's name");
   check_cmd->add_flag("--all", check.all, "Every chapter");
   check_cmd->add_flag("--solutions", check.solutions, "Grade the reference solutions instead");
-  check_cmd->add_option("--format", check.format, "text, json, junit or gradescope")
-      ->check(CLI::IsMember({"text", "json", "junit", "gradescope"}));
+  check_cmd->add_option("--format", check.format, "text, json, junit, gradescope or html")
+      ->check(CLI::IsMember({"text", "json", "junit", "gradescope", "html"}));
   check_cmd->add_option("--output", check.output, "Write the --format output to this file");
   check_cmd->add_option("--tests-from", check.common.tests_from,
                         "Grade with the tests and manifests of this trusted workbook copy; only the edited files come from --root");
@@ -72,14 +72,42 @@ int main(int argc, char** argv) {
   auto* serve_cmd = app.add_subcommand("serve", "Run the delay server in the foreground with a live request log");
   serve_cmd->add_option("--host", serve.host, "Address to listen on");
   serve_cmd->add_option("-p,--port", serve.port, "Port (0: any free port)");
-  serve_cmd->add_option("--latency", serve.latency_ms, "Simulated network round-trip per response, ms");
-  serve_cmd->add_option("--jitter", serve.jitter_ms, "Random extra latency 0..N ms");
+  serve_cmd->add_option("--latency", serve.latency_ms, "Simulated network round-trip per response, ms")
+      ->check(CLI::NonNegativeNumber);
+  serve_cmd->add_option("--jitter", serve.jitter_ms, "Random extra latency 0..N ms")->check(CLI::NonNegativeNumber);
   serve_cmd->add_flag("-q,--quiet", serve.quiet, "No per-request log");
 
   NewOptions scaffold;
   auto* new_cmd = app.add_subcommand("new", "Scaffold a chapter: exercises/chNN-topic and solutions/chNN-topic");
   add_common(new_cmd, scaffold.common);
   new_cmd->add_option("name", scaffold.name, "chNN-topic")->required();
+
+  WatchOptions watch;
+  auto* watch_cmd = app.add_subcommand("watch", "Re-check the current exercise each time you save it; move on when it passes");
+  add_common(watch_cmd, watch.common);
+  watch_cmd->add_option("--tests-from", watch.common.tests_from,
+                        "Grade with the tests and manifests of this trusted workbook copy; only the edited files come from --root");
+  watch_cmd->add_option("chapter", watch.chapter, "Stay in this chapter (default: where the next exercise is)");
+  watch_cmd->add_flag("--manual", watch.manual, "Re-check when you press Enter (for folders where save notifications do not arrive)");
+  watch_cmd->add_option("--debounce-ms", watch.debounce_ms, "Quiet time after a save before re-checking");
+
+  DoctorOptions doctor;
+  auto* doctor_cmd = app.add_subcommand("doctor", "Check this machine: compiler, Boost, packages, limits; say what to fix");
+  add_common(doctor_cmd, doctor.common);
+  doctor_cmd->add_option("--format", doctor.format, "text or json")->check(CLI::IsMember({"text", "json"}));
+
+  GradeBatchOptions batch;
+  auto* batch_cmd = app.add_subcommand("grade-batch", "Instructor: grade every submission folder in DIR into one gradebook");
+  add_common(batch_cmd, batch.common);
+  batch_cmd->add_option("--tests-from", batch.common.tests_from,
+                        "The trusted workbook (tests, manifests, CMake files); default: --root");
+  batch_cmd->add_option("submissions", batch.submissions, "Folder with one workbook copy per student")->required();
+  batch_cmd->add_option("--chapter", batch.chapter, "Grade this chapter");
+  batch_cmd->add_flag("--all", batch.all, "Grade every chapter");
+  batch_cmd->add_option("-j,--jobs", batch.jobs, "Submissions graded at once")->check(CLI::PositiveNumber);
+  batch_cmd->add_option("-o,--output", batch.output, "Gradebook file: .csv or .json")->required();
+  batch_cmd->add_option("--work-dir", batch.work_dir, "Build folders and per-student reports (default: <output>.work)");
+  batch_cmd->add_option("--time-limit", batch.time_limit_seconds, "Seconds one submission may take in all");
 
   try {
     app.parse(argc, argv);
@@ -96,6 +124,9 @@ int main(int argc, char** argv) {
     if (expect_cmd->parsed()) return run_expect_diagnosis(expect);
     if (serve_cmd->parsed()) return run_serve(serve);
     if (new_cmd->parsed()) return run_new(scaffold);
+    if (watch_cmd->parsed()) return run_watch(watch);
+    if (doctor_cmd->parsed()) return run_doctor(doctor);
+    if (batch_cmd->parsed()) return run_grade_batch(batch);
   } catch (const ManifestError& e) {
     std::fprintf(stderr, "grader: a chapter manifest is broken: %s\n", e.what());
   } catch (const ResolveError& e) {

@@ -60,7 +60,63 @@ std::vector<std::string> string_list(const json& object, const char* key, bool r
   return out;
 }
 
+const char* const kShapeForms = "\"concurrent\", \"sequential\" or \"limit:N\" (N a whole number from 1)";
+
+ExpectedShape required_shape(const json& value, const std::string& where, const std::string& origin) {
+  if (!value.is_string()) fail(origin, where + " must be a string: " + kShapeForms);
+  const auto shape = parse_expected_shape(value.get<std::string>());
+  if (!shape) fail(origin, where + " is \"" + value.get<std::string>() + "\", not a shape: use " + kShapeForms);
+  return *shape;
+}
+
+ExpectedShapes expected_shapes(const json& exercise, const std::string& where, const std::string& origin) {
+  ExpectedShapes shapes;
+  if (auto it = exercise.find("expected_shape"); it != exercise.end() && !it->is_null())
+    shapes.every_test = required_shape(*it, where + ".expected_shape", origin);
+  auto map = exercise.find("expected_shapes");
+  if (map == exercise.end() || map->is_null()) return shapes;
+  if (!map->is_object())
+    fail(origin, where + ".expected_shapes must be an object: {\"Suite.TestName\": \"sequential\", …}");
+  for (const auto& [test, value] : map->items()) {
+    // GoogleTest's full names are Suite.Name; anything else could never match a test.
+    const auto dot = test.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == test.size())
+      fail(origin, where + ".expected_shapes: \"" + test + "\" does not name a test as Suite.TestName");
+    shapes.per_test[test] = required_shape(value, where + ".expected_shapes[\"" + test + "\"]", origin);
+  }
+  return shapes;
+}
+
 }  // namespace
+
+std::optional<ExpectedShape> parse_expected_shape(const std::string& text) {
+  if (text == "concurrent") return ExpectedShape{ExpectedShape::Kind::concurrent, 0};
+  if (text == "sequential") return ExpectedShape{ExpectedShape::Kind::sequential, 0};
+  const std::string prefix = "limit:";
+  if (text.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+  const std::string digits = text.substr(prefix.size());
+  // At most 6 digits, so stoi cannot overflow (no test makes a million requests).
+  if (digits.empty() || digits.size() > 6 ||
+      !std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    return std::nullopt;
+  const int lanes = std::stoi(digits);
+  if (lanes < 1) return std::nullopt;
+  return ExpectedShape{ExpectedShape::Kind::limit, lanes};
+}
+
+std::string to_string(const ExpectedShape& shape) {
+  switch (shape.kind) {
+    case ExpectedShape::Kind::concurrent: return "concurrent";
+    case ExpectedShape::Kind::sequential: return "sequential";
+    case ExpectedShape::Kind::limit: return "limit:" + std::to_string(shape.lanes);
+  }
+  return "concurrent";
+}
+
+std::optional<ExpectedShape> ExpectedShapes::for_test(const std::string& test_full_name) const {
+  if (auto it = per_test.find(test_full_name); it != per_test.end()) return it->second;
+  return every_test;
+}
 
 bool split_chapter_name(const std::string& dir_name, int& number, std::string& topic) {
   if (dir_name.size() < 3 || dir_name.compare(0, 2, "ch") != 0) return false;
@@ -122,6 +178,7 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     ex.memory_limit_mb = optional_number(e, "memory_limit_mb", 4096, named, origin);
     if (ex.memory_limit_mb < 64) fail(origin, named + ".memory_limit_mb must be at least 64");
     ex.hints = string_list(e, "hints", false, named, origin);
+    ex.expected_shapes = expected_shapes(e, named, origin);
     if (auto m = e.find("mistakes"); m != e.end()) {
       if (!m->is_array()) fail(origin, named + ".mistakes must be an array");
       for (std::size_t k = 0; k < m->size(); ++k) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,6 +18,27 @@ struct Mistake {
   std::string diagnosis;  // the diagnosis the tests must give it
 };
 
+// How a correct solution places a test's requests in time, for the HTML report to draw
+// beside what the server saw: "concurrent" (all start together), "sequential" (each starts
+// when the previous one ends), "limit:N" (at most N at once, each starting as one ends).
+struct ExpectedShape {
+  enum class Kind { concurrent, sequential, limit };
+  Kind kind = Kind::concurrent;
+  int lanes = 0;  // N of limit:N
+};
+// "concurrent", "sequential" or "limit:N" (N from 1); nullopt for anything else.
+std::optional<ExpectedShape> parse_expected_shape(const std::string& text);
+std::string to_string(const ExpectedShape& shape);
+
+// An exercise's "expected_shape" and its per-test "expected_shapes" overrides.
+struct ExpectedShapes {
+  std::optional<ExpectedShape> every_test;
+  std::map<std::string, ExpectedShape> per_test;  // "Suite.Name" -> shape
+
+  // The override for <test_full_name>, else the exercise's shape, else none.
+  std::optional<ExpectedShape> for_test(const std::string& test_full_name) const;
+};
+
 struct Exercise {
   std::string id;     // ex1, ex2, …
   std::string name;   // slug
@@ -27,6 +50,7 @@ struct Exercise {
   double memory_limit_mb = 4096;  // address space the test run may map (threads' stacks count)
   std::vector<std::string> hints;
   std::vector<Mistake> mistakes;
+  ExpectedShapes expected_shapes;
 };
 
 struct Chapter {

@@ -1,3 +1,4 @@
+#include "gradebook.hpp"
 #include "render.hpp"
 
 #include <nlohmann/json.hpp>
@@ -13,7 +14,8 @@ std::string render_gradescope(const Report& report) {
   double score = 0;
   for (const auto& e : report.exercises) {
     const bool passed = e.verdict == Verdict::passed;
-    score += passed ? 1 : 0;
+    const double points = exercise_points(e.verdict);
+    score += points;
     std::string output = std::string(verdict_label(e.verdict));
     if (!e.message.empty()) output += ": " + e.message;
     output += "\n";
@@ -26,14 +28,14 @@ std::string render_gradescope(const Report& report) {
     }
     tests.push_back({{"name", e.chapter + " " + e.id + " " + e.name},
                      {"number", e.chapter.substr(0, e.chapter.find('-')) + "." + e.id},
-                     {"score", passed ? 1 : 0},
-                     {"max_score", 1},
+                     {"score", points},
+                     {"max_score", kPointsPerExercise},
                      {"status", passed ? "passed" : "failed"},
                      {"output", output},
                      {"visibility", "visible"}});
   }
   const json out{{"score", score},
-                 {"max_score", static_cast<double>(report.exercises.size())},
+                 {"max_score", kPointsPerExercise * static_cast<double>(report.exercises.size())},
                  {"execution_time", report.elapsed_ms / 1000.0},
                  {"visibility", "visible"},
                  {"stdout_visibility", "visible"},

@@ -43,6 +43,8 @@ std::string failure_summary(const std::string& failure) {
   return out;
 }
 
+}  // namespace
+
 std::string pretty_figure_name(std::string name) {
   for (const char* suffix : {"_ms", "_s"}) {
     const std::string s = suffix;
@@ -52,8 +54,6 @@ std::string pretty_figure_name(std::string name) {
   std::replace(name.begin(), name.end(), '_', ' ');
   return name;
 }
-
-}  // namespace
 
 std::string format_number(double value) {
   if (value == static_cast<double>(static_cast<long long>(value)) && std::abs(value) < 1e15)

@@ -82,6 +82,7 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
   report.time_limit_s = exercise.time_limit_seconds;
   report.inherent_delay_ms = exercise.inherent_delay_ms;
   report.hints_total = static_cast<int>(exercise.hints.size());
+  report.expected_shapes = exercise.expected_shapes;
 
   if (build_observer.started) build_observer.started(target);
   std::function<void(const BuildStep&)> on_step;

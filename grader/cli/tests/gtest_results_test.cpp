@@ -79,3 +79,19 @@ TEST(GtestResults, AMalformedTraceGivesNoRequestsRatherThanAnError) {
   EXPECT_TRUE(parse_trace("garbage").empty());
   EXPECT_EQ(parse_trace(R"({"requests":[{"id":4,"target":"/get","arrival_ms":1}]})").size(), 1u);
 }
+
+TEST(GtestResults, NonAsciiTextThatGoogleTestEscapedByteByByteIsReadBackAsUtf8) {
+  // What GoogleTest writes for a figure expecting "≈ 150" and a diagnosis with "…" and "é".
+  const std::string text = R"({"testsuites": [{"name": "S", "testsuite": [{"name": "T", "classname": "S",
+    "status": "RUN", "result": "COMPLETED", "time": "0.1s",
+    "figure.wall_ms": "{\"value\":151,\"unit\":\"ms\",\"expected\":\"\u00E2\u0089\u0088 150\"}",
+    "diagnosis_detail": "caf\u00C3\u00A9 \u00E2\u0080\u00A6 done",
+    "other": "plain \u00FC is not UTF-8 on its own"}]}]})";
+  const auto report = parse_gtest_json(text);
+  const auto& t = find(report, "T");
+  ASSERT_EQ(t.figures.size(), 1u);
+  EXPECT_EQ(t.figures[0].expected, "\xE2\x89\x88 150");
+  EXPECT_EQ(t.diagnosis_detail, "caf\xC3\xA9 \xE2\x80\xA6 done");
+  // A lone Latin-1 byte is not valid UTF-8: the text stays as parsed (ü in UTF-8).
+  EXPECT_EQ(t.other_properties.at("other"), "plain \xC3\xBC is not UTF-8 on its own");
+}

