@@ -5,8 +5,8 @@
 // of the machine. On a machine that other programs load, even a perfect two-thread run gets
 // less than two cores; so when a run stays under the 1.6 bar the judge measures, in the same
 // run and interleaved with it, a reference two-thread version of the same work: it passes a
-// run that reaches 80% of what the reference got just after it, and skips (with a message
-// saying so) when the reference itself cannot show parallelism right now.
+// run that reaches 75% of what the reference got just after it, and skips (with a message
+// saying so) when the reference itself cannot reach 1.5 right now.
 #pragma once
 
 #include <ch07/monte_carlo.hpp>
@@ -126,7 +126,11 @@ struct Scaling {
 template <typename F>
 Scaling judge_scaling(F&& run, const std::vector<ch07::Chunk>& chunks) {
   constexpr int kTries = 5;
-  constexpr double kShareOfReference = 0.8;
+  // A run that takes turns reaches about 1.0; against a reference of at least 1.5 that is at
+  // most 67%, well under the share a parallel run keeps of its reference even when the
+  // machine is loaded (80-95% measured with the other core busy).
+  constexpr double kShareOfReference = 0.75;
+  constexpr double kReferenceCanScale = 1.5;
   Scaling s;
   bool reference_could_scale = false;
   for (int attempt = 0; attempt < kTries; ++attempt) {
@@ -141,7 +145,7 @@ Scaling judge_scaling(F&& run, const std::vector<ch07::Chunk>& chunks) {
     }
     const double reference = measure([&] { reference_threads(chunks, 2); }).ratio();
     s.reference = std::max(s.reference, reference);
-    if (reference < 1.3) continue;  // this moment the machine could not show parallelism at all
+    if (reference < kReferenceCanScale) continue;  // this moment the machine could not show parallelism
     reference_could_scale = true;
     if (m.ratio() >= kShareOfReference * reference) {
       s.verdict = Verdict::scaled;

@@ -96,7 +96,7 @@ TEST(CountHitsThreads, TwoThreadsKeepTwoCoresBusyAtLeastOnePointSixCpuSecondsPer
   std::uint64_t got = 0;
   const auto s = ch07_test::judge_scaling([&] { got = ch07::count_hits_threads(chunks, 2); }, chunks);
   figure("sequential_cpu_per_wall", sequential.ratio(), "cpu-s/s", "about 1");
-  figure("threads_cpu_per_wall", s.best, "cpu-s/s", ">= 1.6 (or >= 80% of the reference when the machine is loaded)");
+  figure("threads_cpu_per_wall", s.best, "cpu-s/s", ">= 1.6 (or >= 75% of the reference when the machine is loaded)");
   figure("threads_wall_ms", s.best_run.wall_ms, "ms", "about half the sequential");
   figure("sequential_wall_ms", sequential.wall_ms, "ms", "calibrated to about 300");
   if (s.reference > 0) figure("reference_threads_cpu_per_wall", s.reference, "cpu-s/s", "what this machine gives two threads now");
