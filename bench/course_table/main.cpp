@@ -3,7 +3,6 @@
 // /usr/bin/python3 has requests and httpx), reads the server's trace to show how many
 // requests really overlapped, and prints the measured table beside the course's own.
 // bench/README.md explains why the figures differ and how --latency/--jitter close the gap.
-#include "in_flight.hpp"
 #include "measured_loops.hpp"
 #include "python_runs.hpp"
 #include "speedup_model.hpp"
@@ -11,6 +10,7 @@
 
 #include <asynclings/client/blocking_client.hpp>
 #include <asynclings/server/delay_server.hpp>
+#include <asynclings/testkit/trace_view.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -47,7 +47,7 @@ struct Options {
 class Bench {
  public:
   Bench(const Options& options, asynclings::server::DelayServer& server)
-      : options_(options), server_(server), control_({"127.0.0.1", server.port(), ""}) {}
+      : options_(options), server_(server) {}
 
   MeasuredRow cpp_row(int n, std::size_t position) {
     MeasuredRow row = row_for(n, "cpp");
@@ -110,9 +110,9 @@ class Bench {
     if (!server_.trace().wait_settled(tag, std::chrono::seconds{5})) {
       throw std::runtime_error("the server still holds requests of " + tag + " after the run ended");
     }
-    const auto reply = control_.get("/trace?tag=" + tag);
-    if (reply.status != 200) throw std::runtime_error("GET /trace answered " + std::to_string(reply.status));
-    return peak_in_flight(nlohmann::json::parse(reply.body).at("requests"));
+    // The same trace query the chapter tests use.
+    return asynclings::testkit::TraceView(server_.trace().records(tag), asynclings::server::Clock::now())
+        .peak_in_flight();
   }
 
   void progress(const std::string& text) const {
@@ -123,7 +123,6 @@ class Bench {
 
   const Options& options_;
   asynclings::server::DelayServer& server_;
-  BlockingClient control_;
 };
 
 BenchReport run(const Options& options) {

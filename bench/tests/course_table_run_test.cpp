@@ -1,7 +1,7 @@
 // course_table as a user runs it, checked on its JSON. Short delays keep each run to a few
 // seconds. Speed is judged only as ratios with room for a busy machine; the overlap is
 // judged on the server's own trace (peak in flight), which timing cannot blur.
-#include "child_process.hpp"
+#include "process.hpp"  // the grader's run_process
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -13,14 +13,23 @@ namespace course_table {
 namespace {
 
 struct CourseTableRun {
-  ChildResult process;
-  nlohmann::json report;  // null when stdout was not JSON
+  asynclings::grader::RunResult process;  // stdout and stderr together
+  nlohmann::json report;                  // null when the output held no JSON report
 };
 
 CourseTableRun run_course_table(std::vector<std::string> arguments) {
   arguments.insert(arguments.begin(), COURSE_TABLE_PATH);
-  CourseTableRun run{run_child(arguments, std::chrono::seconds{50}), nullptr};
-  run.report = nlohmann::json::parse(run.process.out, nullptr, /*allow_exceptions=*/false);
+  asynclings::grader::RunOptions options;
+  options.sandbox = false;
+  options.time_limit = std::chrono::seconds{50};
+  options.output_cap = 0;
+  CourseTableRun run{asynclings::grader::run_process(arguments, options), nullptr};
+  // --json prints only the report on stdout; it starts at the first line opening an object.
+  const std::string& output = run.process.output;
+  const auto start = output.rfind('{', 0) == 0 ? 0 : output.find("\n{");
+  if (start != std::string::npos) {
+    run.report = nlohmann::json::parse(output.substr(start), nullptr, /*allow_exceptions=*/false);
+  }
   return run;
 }
 
@@ -33,8 +42,7 @@ nlohmann::json row_of(const nlohmann::json& report, int n, const std::string& cl
 }
 
 std::string explain(const CourseTableRun& run) {
-  return "exit code " + std::to_string(run.process.exit_code) + "\nstdout:\n" + run.process.out +
-         "\nstderr:\n" + run.process.err;
+  return "exit code " + std::to_string(run.process.exit_code) + "\noutput:\n" + run.process.output;
 }
 
 TEST(CourseTable, RejectsOptionsOutsideTheirRange) {
@@ -44,9 +52,9 @@ TEST(CourseTable, RejectsOptionsOutsideTheirRange) {
   for (const auto& options : bad_options) {
     const auto run = run_course_table(options);
     EXPECT_NE(run.process.exit_code, 0) << options[0] << " " << options[1] << "\n" << explain(run);
-    EXPECT_NE(run.process.err.find(options[0]), std::string::npos)
+    EXPECT_NE(run.process.output.find(options[0]), std::string::npos)
         << "the message should name " << options[0] << "\n" << explain(run);
-    EXPECT_TRUE(run.report.is_discarded()) << "no table after bad options\n" << explain(run);
+    EXPECT_FALSE(run.report.is_object()) << "no table after bad options\n" << explain(run);
   }
 }
 
