@@ -16,13 +16,19 @@
 // exception must reach main_flow's caller.
 //
 // An asio::awaitable is lazy (chapter 1): calling background_work() sends nothing, and
-// co_spawn(ex, work, use_awaitable) only starts it when you co_await the result. To start
-// it at once and collect it later, co_spawn it with asio::experimental::use_promise.
+// co_spawn(ex, work, use_awaitable) only starts it when you co_await the result. co_spawn with
+// a completion handler (or asio::experimental::use_promise) starts it at once. Beware the
+// promise in Boost 1.81: if the work FAILS while you are already waiting on the promise, the
+// wait yields a default value and no exception. Have the completion handler hand the
+// outcome (std::exception_ptr and value) to something you can co_await later, e.g. an
+// asio::experimental::channel.
 //
 // What the tests check: the log lines and their order; the server saw the background
 // request arrive before main_flow finished its own work (both were in flight together);
-// the returned value is the background response's request id; an exception thrown by the
-// background work reaches the caller.
+// main_flow returns only after the background work finished, with its value (the background
+// response's request id); an exception thrown by the background work reaches the caller,
+// both when it happens before main_flow waits for it and when it happens while main_flow is
+// already waiting; "All done" is logged only when the background work succeeded.
 //
 // Replace the ASYNCLINGS_TODO in main_flow. `grader hint ch03 ex2` helps.
 #pragma once
@@ -32,12 +38,15 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/experimental/promise.hpp>
 #include <boost/asio/experimental/use_promise.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -78,18 +87,28 @@ inline asio::awaitable<int> background_work(AsyncClient client, std::string targ
   co_return std::stoi(response.header("X-Request-Id").value_or("0"));
 }
 
+// How the background work ended: its exception (null on success) and its value.
+using Ending = asio::experimental::channel<void(boost::system::error_code, std::exception_ptr, int)>;
+
 inline asio::awaitable<int> main_flow(AsyncClient client, std::string background_target,
                                       std::string own_target, std::shared_ptr<Log> log) {
   auto ex = co_await asio::this_coro::executor;
-  // create_task: use_promise starts the coroutine now; the promise collects its outcome.
-  auto task = asio::co_spawn(ex, background_work(client, std::move(background_target), log),
-                             asio::experimental::use_promise);
+  // create_task: co_spawn with a completion handler starts the coroutine now. The handler
+  // receives its outcome whenever it ends and drops it into a channel with room for one, which
+  // the caller reads later. (A use_promise promise would do, except that in Boost 1.81 it
+  // loses an exception that arrives while someone is already waiting on it.)
+  auto ended = std::make_shared<Ending>(ex, 1);
+  auto on_end = [ended](std::exception_ptr error, int value) {
+    ended->try_send(boost::system::error_code{}, error, value);
+  };
+  asio::co_spawn(ex, background_work(client, std::move(background_target), log), on_end);
   log->note("Main continues immediately");
   co_await client.get(std::move(own_target));
   log->note("Main did some other work");
-  int result = co_await task(asio::use_awaitable);  // rethrows the background's exception
+  auto [error, value] = co_await ended->async_receive(asio::use_awaitable);  // await task
+  if (error) std::rethrow_exception(error);
   log->note("All done");
-  co_return result;
+  co_return value;
 }
 
 }  // namespace ch03

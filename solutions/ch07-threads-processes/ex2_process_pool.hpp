@@ -8,7 +8,8 @@
 // `pool_size` workers with Boost.Process v2, each with a pipe to its stdin and one from its
 // stdout, and hands them the chunks one at a time: a worker that finishes a job gets the next
 // one, so every worker runs many jobs (starting a process costs milliseconds; a job here is
-// cheap). Results come back in input order.
+// cheap). Results come back in input order. A pool_size of 0 is refused with
+// std::invalid_argument (no worker could ever take a chunk), even for no chunks.
 //
 // A process is isolated: when a worker crashes on an input, only that input fails (its
 // ItemResult carries an error and no hits); the pool starts a fresh worker for the rest.
@@ -44,6 +45,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -165,6 +167,7 @@ inline asio::awaitable<void> pool_slot(WorkerCommand command, const std::vector<
 inline asio::awaitable<std::vector<ItemResult>> map_in_process_pool(WorkerCommand command,
                                                                     std::vector<Chunk> chunks,
                                                                     std::size_t pool_size) {
+  if (pool_size == 0) throw std::invalid_argument("a process pool needs at least one worker");
   std::vector<ItemResult> results(chunks.size());
   const std::size_t slots = std::min(pool_size, chunks.size());
   if (slots == 0) co_return results;  // an empty parallel group would never complete

@@ -87,7 +87,133 @@ ExpectedShapes expected_shapes(const json& exercise, const std::string& where, c
   return shapes;
 }
 
+// Rejects keys the format does not know, naming the nearest valid one: a misspelt optional
+// key would otherwise be silently ignored.
+void check_keys(const json& object, const std::vector<std::string>& known, const std::string& where,
+                const std::string& origin) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    const std::string nearest = nearest_name(key, known);
+    fail(origin, where + " has an unknown key \"" + key + "\"" +
+                     (nearest.empty() ? "" : " (did you mean \"" + nearest + "\"?)"));
+  }
+}
+
+bool optional_bool(const json& object, const char* key, const std::string& where, const std::string& origin) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return false;
+  if (!it->is_boolean()) fail(origin, where + "." + key + " must be true or false");
+  return it->get<bool>();
+}
+
+// "sequential-awaits" of ex1 -> "ex1_sequential_awaits"
+std::string fixture_stem(const std::string& exercise_id, const std::string& name) {
+  std::string stem = exercise_id + "_" + name;
+  std::replace(stem.begin(), stem.end(), '-', '_');
+  return stem;
+}
+
+// A mistake or alternative entry, with the fields its name and the exercise imply filled in
+// (an explicit value still wins).
+Mistake fixture_entry(const json& mj, const Exercise& ex, const std::string& folder, bool is_mistake,
+                      bool by_hand, const std::string& where, const std::string& origin) {
+  if (!mj.is_object()) fail(origin, where + " must be an object");
+  std::vector<std::string> known = {"name", "replaces", "fixture", "rewrite"};
+  if (is_mistake) known.push_back("diagnosis");
+  if (by_hand) known.push_back("why");
+  check_keys(mj, known, where, origin);
+  Mistake m;
+  m.name = required_string(mj, "name", where, origin);
+  for (char c : m.name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'))
+      fail(origin, where + ".name \"" + m.name + "\" may hold only letters, digits, '-' and '_'");
+  const bool rewrite = optional_bool(mj, "rewrite", where, origin);
+  m.replaces = optional_string(mj, "replaces", where, origin);
+  if (m.replaces.empty()) {
+    if (ex.edit.size() != 1 && rewrite)
+      fail(origin, where + " needs \"replaces\": the exercise edits several files");
+    if (!ex.edit.empty()) m.replaces = ex.edit.front();
+  } else if (std::find(ex.edit.begin(), ex.edit.end(), m.replaces) == ex.edit.end()) {
+    fail(origin, where + ".replaces \"" + m.replaces + "\" is not one of the exercise's edited files");
+  }
+  m.fixture = optional_string(mj, "fixture", where, origin);
+  if (m.fixture.empty()) {
+    const std::string extension = rewrite ? std::filesystem::path(m.replaces).extension().string() : ".patch";
+    m.fixture = folder + "/" + fixture_stem(ex.id, m.name) + extension;
+  }
+  m.patch = std::filesystem::path(m.fixture).extension() == ".patch";
+  if (rewrite && m.patch) fail(origin, where + " is a rewrite, so its fixture is a whole file, not a .patch");
+  if (is_mistake) {
+    m.diagnosis = optional_string(mj, "diagnosis", where, origin);
+    if (m.diagnosis.empty()) m.diagnosis = m.name;
+  }
+  if (by_hand) m.why = optional_string(mj, "why", where, origin);
+  return m;
+}
+
+std::vector<Mistake> fixture_list(const json& e, const char* key, const Exercise& ex, const std::string& folder,
+                                  bool is_mistake, bool by_hand, const std::string& named, const std::string& origin) {
+  std::vector<Mistake> out;
+  auto m = e.find(key);
+  if (m == e.end() || m->is_null()) return out;
+  if (!m->is_array()) fail(origin, named + "." + key + " must be an array");
+  for (std::size_t k = 0; k < m->size(); ++k) {
+    Mistake entry = fixture_entry((*m)[k], ex, folder, is_mistake, by_hand,
+                                  named + "." + key + "[" + std::to_string(k) + "]", origin);
+    for (const auto& other : out)
+      if (other.name == entry.name) fail(origin, named + "." + key + " names \"" + entry.name + "\" twice");
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+std::vector<ContractClause> contract_list(const json& e, const std::string& named, const std::string& origin) {
+  std::vector<ContractClause> out;
+  auto c = e.find("contract");
+  if (c == e.end() || c->is_null()) return out;
+  if (!c->is_array()) fail(origin, named + ".contract must be an array of {\"clause\": …, \"tests\": […]}");
+  for (std::size_t k = 0; k < c->size(); ++k) {
+    const std::string where = named + ".contract[" + std::to_string(k) + "]";
+    const json& item = (*c)[k];
+    if (!item.is_object()) fail(origin, where + " must be an object {\"clause\": …, \"tests\": […]}");
+    check_keys(item, {"clause", "tests"}, where, origin);
+    ContractClause clause;
+    clause.clause = required_string(item, "clause", where, origin);
+    clause.tests = string_list(item, "tests", false, where, origin);
+    for (const auto& test : clause.tests)
+      if (test.find('.') == std::string::npos)
+        fail(origin, where + ".tests: \"" + test + "\" does not name a test as Suite.TestName");
+    out.push_back(std::move(clause));
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates) {
+  auto distance = [](const std::string& a, const std::string& b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diagonal = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diagonal = up;
+      }
+    }
+    return row[b.size()];
+  };
+  std::string best;
+  std::size_t best_distance = std::string::npos;
+  for (const auto& candidate : candidates) {
+    const std::size_t d = distance(word, candidate);
+    if (d < best_distance) best_distance = d, best = candidate;
+  }
+  // A third of the word's length, at least 2 edits: "expected_shap" yes, "colour" no.
+  return best_distance <= std::max<std::size_t>(2, word.size() / 3) ? best : std::string();
+}
 
 std::optional<ExpectedShape> parse_expected_shape(const std::string& text) {
   if (text == "concurrent") return ExpectedShape{ExpectedShape::Kind::concurrent, 0};
@@ -147,6 +273,14 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     fail(origin, "line " + std::to_string(line) + ": not valid JSON: " + what);
   }
   if (!root.is_object()) fail(origin, "the manifest must be a JSON object");
+  check_keys(root, {"format_version", "title", "summary", "exercises"}, "the manifest", origin);
+  if (auto v = root.find("format_version"); v != root.end()) {
+    if (!v->is_number_integer() || v->get<int>() < 1)
+      fail(origin, "\"format_version\" must be a whole number from 1");
+    if (v->get<int>() > kManifestFormatVersion)
+      fail(origin, "\"format_version\" is " + std::to_string(v->get<int>()) + ", but this grader reads up to " +
+                       std::to_string(kManifestFormatVersion) + ": update the workbook's grader");
+  }
 
   Chapter chapter;
   chapter.dir_name = dir_name;
@@ -164,6 +298,11 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     const json& e = (*exercises)[i];
     const std::string where = "exercises[" + std::to_string(i) + "]";
     if (!e.is_object()) fail(origin, where + " must be an object");
+    check_keys(e,
+               {"id", "name", "title", "edit", "test", "time_limit_seconds", "inherent_delay_ms", "memory_limit_mb",
+                "exclusive_cpu", "hints", "mistakes", "mistakes_checked_by_hand", "alternatives", "contract",
+                "expected_shape", "expected_shapes"},
+               where, origin);
     Exercise ex;
     ex.id = required_string(e, "id", where, origin);
     const std::string named = "exercise " + ex.id;
@@ -171,7 +310,9 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     ex.title = optional_string(e, "title", named, origin);
     ex.edit = string_list(e, "edit", true, named, origin);
     if (ex.edit.empty()) fail(origin, named + ".edit lists no file");
-    ex.test = required_string(e, "test", named, origin);
+    // tests/<id>_<first edited file's stem after the id>_test.cpp, e.g. tests/ex1_gather_test.cpp
+    ex.test = optional_string(e, "test", named, origin);
+    if (ex.test.empty()) ex.test = "tests/" + std::filesystem::path(ex.edit.front()).stem().string() + "_test.cpp";
     ex.time_limit_seconds = optional_number(e, "time_limit_seconds", 60, named, origin);
     if (ex.time_limit_seconds == 0) fail(origin, named + ".time_limit_seconds must be positive");
     ex.inherent_delay_ms = optional_number(e, "inherent_delay_ms", 0, named, origin);
@@ -179,20 +320,11 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     if (ex.memory_limit_mb < 64) fail(origin, named + ".memory_limit_mb must be at least 64");
     ex.hints = string_list(e, "hints", false, named, origin);
     ex.expected_shapes = expected_shapes(e, named, origin);
-    if (auto m = e.find("mistakes"); m != e.end()) {
-      if (!m->is_array()) fail(origin, named + ".mistakes must be an array");
-      for (std::size_t k = 0; k < m->size(); ++k) {
-        const json& mj = (*m)[k];
-        const std::string mwhere = named + ".mistakes[" + std::to_string(k) + "]";
-        if (!mj.is_object()) fail(origin, mwhere + " must be an object");
-        Mistake mistake;
-        mistake.name = required_string(mj, "name", mwhere, origin);
-        mistake.replaces = required_string(mj, "replaces", mwhere, origin);
-        mistake.fixture = required_string(mj, "fixture", mwhere, origin);
-        mistake.diagnosis = required_string(mj, "diagnosis", mwhere, origin);
-        ex.mistakes.push_back(std::move(mistake));
-      }
-    }
+    ex.exclusive_cpu = optional_bool(e, "exclusive_cpu", named, origin);
+    ex.mistakes = fixture_list(e, "mistakes", ex, "mistakes", true, false, named, origin);
+    ex.mistakes_checked_by_hand = fixture_list(e, "mistakes_checked_by_hand", ex, "mistakes", true, true, named, origin);
+    ex.alternatives = fixture_list(e, "alternatives", ex, "alternatives", false, false, named, origin);
+    ex.contract = contract_list(e, named, origin);
     for (const auto& other : chapter.exercises) {
       if (other.id == ex.id) fail(origin, "two exercises have the id \"" + ex.id + "\"");
       if (other.name == ex.name) fail(origin, "two exercises have the name \"" + ex.name + "\"");
@@ -236,6 +368,9 @@ std::string solution_target(const Chapter& chapter, const Exercise& exercise) {
 }
 std::string mistake_target(const Chapter& chapter, const Exercise& exercise, const Mistake& mistake) {
   return chapter.dir_name + "-" + exercise.id + "-mistake-" + mistake.name;
+}
+std::string alternative_target(const Chapter& chapter, const Exercise& exercise, const Alternative& alternative) {
+  return chapter.dir_name + "-" + exercise.id + "-alternative-" + alternative.name;
 }
 
 }  // namespace asynclings::grader

@@ -11,11 +11,25 @@
 
 namespace asynclings::grader {
 
+// The manifest format this grader reads; a manifest may state it as "format_version".
+inline constexpr int kManifestFormatVersion = 2;
+
+// A variant of the solution kept as a fixture: a wrong solution (a mistake, which the tests
+// must reject with its diagnosis) or an alternative correct one (which must pass).
 struct Mistake {
-  std::string name;       // slug; target <chapter>-<id>-mistake-<name>
-  std::string replaces;   // the edited file it stands in for
+  std::string name;       // slug; target <chapter>-<id>-mistake-<name> (or -alternative-<name>)
+  std::string replaces;   // the edited file it stands in for (a whole-file fixture)
   std::string fixture;    // relative to solutions/<chapter>/
-  std::string diagnosis;  // the diagnosis the tests must give it
+  std::string diagnosis;  // the diagnosis the tests must give it (mistakes only)
+  bool patch = true;      // fixture is a unified diff against the solution; false: a whole file
+  std::string why;        // mistakes_checked_by_hand: why it is not checked automatically
+};
+using Alternative = Mistake;
+
+// One clause of an exercise's contract and the tests that check it.
+struct ContractClause {
+  std::string clause;
+  std::vector<std::string> tests;  // "Suite.Name"
 };
 
 // How a correct solution places a test's requests in time, for the HTML report to draw
@@ -50,7 +64,11 @@ struct Exercise {
   double memory_limit_mb = 4096;  // address space the test run may map (threads' stacks count)
   std::vector<std::string> hints;
   std::vector<Mistake> mistakes;
+  std::vector<Mistake> mistakes_checked_by_hand;
+  std::vector<Alternative> alternatives;
+  std::vector<ContractClause> contract;
   ExpectedShapes expected_shapes;
+  bool exclusive_cpu = false;  // measures CPU scaling: its tests get the machine alone
 };
 
 struct Chapter {
@@ -83,5 +101,9 @@ bool split_chapter_name(const std::string& dir_name, int& number, std::string& t
 std::string exercise_target(const Chapter& chapter, const Exercise& exercise);
 std::string solution_target(const Chapter& chapter, const Exercise& exercise);
 std::string mistake_target(const Chapter& chapter, const Exercise& exercise, const Mistake& mistake);
+std::string alternative_target(const Chapter& chapter, const Exercise& exercise, const Alternative& alternative);
+
+// The closest of <candidates> to <word> when it is a plausible misspelling, else "".
+std::string nearest_name(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace asynclings::grader

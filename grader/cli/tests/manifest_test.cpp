@@ -33,6 +33,10 @@ std::string error_of(const std::string& text, const std::string& dir = "ch01-gen
   return "";
 }
 
+std::string with_mistakes(const std::string& list) {
+  return R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"], "mistakes": )" + list + "}]}";
+}
+
 }  // namespace
 
 TEST(Manifest, AWellFormedManifestYieldsEveryFieldOfEveryExercise) {
@@ -72,9 +76,35 @@ TEST(Manifest, InvalidJsonIsReportedWithTheFileAndTheLine) {
 }
 
 TEST(Manifest, AMissingRequiredFieldNamesTheExerciseAndTheField) {
-  const std::string error = error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"]}]})");
+  const std::string error = error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a"}]})");
   EXPECT_NE(error.find("exercise ex1"), std::string::npos) << error;
-  EXPECT_NE(error.find("\"test\""), std::string::npos) << error;
+  EXPECT_NE(error.find("\"edit\""), std::string::npos) << error;
+}
+
+TEST(Manifest, TheTestFileIsDerivedFromTheEditedFileUnlessGiven) {
+  const Chapter c = parse_manifest(R"({"title": "t", "exercises": [
+    {"id": "ex1", "name": "a", "edit": ["ex1_gather.hpp"]},
+    {"id": "ex2", "name": "b", "edit": ["ex2_spawn.hpp"], "test": "tests/other.cpp"}]})", "ch03-gather");
+  EXPECT_EQ(c.exercises[0].test, "tests/ex1_gather_test.cpp");
+  EXPECT_EQ(c.exercises[1].test, "tests/other.cpp");
+}
+
+TEST(Manifest, AnUnknownKeyIsRejectedWithTheNearestValidName) {
+  const std::string error = error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"],
+    "expected_shap": "concurrent"}]})");
+  EXPECT_NE(error.find("exercises/ch01-generators/chapter.json"), std::string::npos) << error;
+  EXPECT_NE(error.find("unknown key \"expected_shap\""), std::string::npos) << error;
+  EXPECT_NE(error.find("did you mean \"expected_shape\""), std::string::npos) << error;
+  EXPECT_NE(error_of(R"({"title": "t", "colour": 1, "exercises": []})").find("unknown key \"colour\""), std::string::npos);
+  EXPECT_NE(error_of(with_mistakes(R"([{"name": "m", "diagnoses": "x"}])")).find("did you mean \"diagnosis\""),
+            std::string::npos);
+}
+
+TEST(Manifest, AManifestForANewerFormatIsRejected) {
+  EXPECT_NE(error_of(R"({"format_version": 99, "title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"]}]})")
+                .find("update the workbook's grader"),
+            std::string::npos);
+  EXPECT_EQ(error_of(R"({"format_version": 2, "title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"]}]})"), "");
 }
 
 TEST(Manifest, AFieldOfTheWrongTypeIsRejectedWithItsPath) {
@@ -93,10 +123,39 @@ TEST(Manifest, AChapterFolderNotNamedChNNTopicIsRejected) {
   EXPECT_NE(error_of(kGood, "generators").find("not named chNN-topic"), std::string::npos);
 }
 
-TEST(Manifest, AMistakeWithoutItsDiagnosisIsRejected) {
-  const std::string error = error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"], "test": "t.cpp",
-    "mistakes": [{"name": "m", "replaces": "a.hpp", "fixture": "mistakes/m.hpp"}]}]})");
-  EXPECT_NE(error.find("mistakes[0] has no \"diagnosis\""), std::string::npos) << error;
+TEST(Manifest, AMistakeNamedOnlyByItsNameTakesItsPatchFileAndDiagnosisFromTheName) {
+  const Chapter c = parse_manifest(with_mistakes(R"([{"name": "sequential-awaits"},
+    {"name": "lazy-spawn", "diagnosis": "started-late"}, {"name": "thread-per-item", "rewrite": true}])"), "ch03-gather");
+  const auto& m = c.exercises[0].mistakes;
+  ASSERT_EQ(m.size(), 3u);
+  EXPECT_EQ(m[0].fixture, "mistakes/ex1_sequential_awaits.patch");
+  EXPECT_TRUE(m[0].patch);
+  EXPECT_EQ(m[0].replaces, "a.hpp");
+  EXPECT_EQ(m[0].diagnosis, "sequential-awaits");
+  EXPECT_EQ(m[1].diagnosis, "started-late");
+  EXPECT_EQ(m[2].fixture, "mistakes/ex1_thread_per_item.hpp");
+  EXPECT_FALSE(m[2].patch);
+}
+
+TEST(Manifest, AlternativesAndContractClausesAreRead) {
+  const Chapter c = parse_manifest(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"],
+    "alternatives": [{"name": "promises"}],
+    "contract": [{"clause": "Results come back in input order", "tests": ["Gather.KeepsInputOrder"]},
+                 {"clause": "An empty input gives an empty result"}]}]})", "ch03-gather");
+  const Exercise& e = c.exercises[0];
+  ASSERT_EQ(e.alternatives.size(), 1u);
+  EXPECT_EQ(e.alternatives[0].fixture, "alternatives/ex1_promises.patch");
+  ASSERT_EQ(e.contract.size(), 2u);
+  EXPECT_EQ(e.contract[0].tests, std::vector<std::string>{"Gather.KeepsInputOrder"});
+  EXPECT_TRUE(e.contract[1].tests.empty());
+  EXPECT_NE(error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"],
+    "alternatives": [{"name": "x", "diagnosis": "y"}]}]})").find("unknown key \"diagnosis\""), std::string::npos)
+      << "an alternative passes: it has no diagnosis";
+}
+
+TEST(Manifest, AFixtureThatReplacesAFileTheExerciseDoesNotEditIsRejected) {
+  EXPECT_NE(error_of(with_mistakes(R"([{"name": "m", "replaces": "b.hpp"}])")).find("not one of the exercise's edited files"),
+            std::string::npos);
 }
 
 TEST(Manifest, ChapterNamesSplitIntoNumberAndTopic) {

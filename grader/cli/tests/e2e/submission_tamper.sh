@@ -23,7 +23,7 @@ cat >"$sub/$ch/tests/ex1_generator_test.cpp" <<'CPP'
 TEST(Generator, AlwaysPasses) { SUCCEED(); }
 CPP
 cp "$sub/$ch/tests/ex1_generator_test.cpp" "$sub/$ch/tests/ex1_always_passes.cpp"
-sed -i -e 's|"tests/ex1_generator_test.cpp"|"tests/ex1_always_passes.cpp"|' -e '/"mistakes": \[$/,/^      \]/d' "$sub/$ch/chapter.json"
+sed -i -e 's|"edit": \["ex1_generator.hpp"\],|"edit": ["ex1_generator.hpp"], "test": "tests/ex1_always_passes.cpp",|' -e '/"mistakes": \[$/,/^      \]/d' "$sub/$ch/chapter.json"
 grep -q ex1_always_passes "$sub/$ch/chapter.json" || fail "could not tamper with the submission's chapter.json"
 echo 'message(FATAL_ERROR "the submission'"'"'s CMakeLists.txt was used")' >"$sub/CMakeLists.txt"
 
