@@ -12,7 +12,9 @@
 // What the tests check: values come out in order; nothing in the body runs before the first
 // pull, and each pull runs it only up to the next co_yield; the frame is destroyed exactly
 // once, when the Generator owning it is destroyed (also half-consumed, also after a move);
-// an exception thrown in the body reaches the loop that consumes it.
+// an exception thrown in the body reaches the loop that consumes it (also one thrown before
+// the first co_yield); reading *it twice gives the same value and runs nothing; a body that
+// never yields is an empty range.
 //
 // Replace every ASYNCLINGS_TODO. Read README.md first; `grader hint ch01 ex1` helps.
 #pragma once

@@ -14,10 +14,12 @@
 // Choices made here (the tests check them):
 //   - next() and send() return std::nullopt once the body has finished (where Python
 //     raises StopIteration), and never resume a finished coroutine;
-//   - next() on a started generator is send(In{}) (Python: next(gen) is gen.send(None));
+//   - next() on a started generator is send(In{}) (Python: next(gen) is gen.send(None)):
+//     the body receives In{}, never the value sent last;
 //   - send() before the first next() throws SendBeforeStart (Python: TypeError "can't send
 //     non-None value to a just-started generator");
-//   - an exception thrown in the body comes out of the next()/send() that resumed it.
+//   - an exception thrown in the body comes out of the next()/send() that resumed it (the
+//     priming next() included).
 //
 // The lifetime parts (promise, moves, destructor) are given: you wrote them in ex1.
 // Replace every ASYNCLINGS_TODO. `grader hint ch01 ex2` helps.

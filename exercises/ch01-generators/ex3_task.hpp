@@ -12,7 +12,9 @@
 //
 // What the tests check: nothing runs before the task is awaited; values and exceptions
 // reach the awaiter; 1,000,000 awaits in a loop and 10,000 nested awaits leave the stack
-// as it was; and fetch_status (bottom) sends no request until it is awaited.
+// as it was; every frame is destroyed exactly once, awaited or not; sync_wait throws
+// std::logic_error if the task suspended on something other than a Task; and fetch_status
+// (bottom) sends no request until it is awaited.
 //
 // Replace every ASYNCLINGS_TODO. `grader hint ch01 ex3` helps.
 #pragma once

@@ -109,7 +109,9 @@ inline Job worker(std::string name, int steps) {
 }
 
 // Steps the jobs in turn, one step each, until all have finished; returns the labels in
-// the order the steps ran. A job that finishes leaves the rotation.
+// the order the steps ran. A job that finishes leaves the rotation. A job that throws stops
+// the scheduler: the exception comes out of round_robin() and no other job runs again (as
+// in Python, where only StopIteration is caught).
 inline std::vector<std::string> round_robin(std::vector<Job> jobs) {
   // TODO: a std::deque<Job> as the ready queue; take the front job, step() it once,
   //       record the label and put the job at the back, or drop it if it finished.

@@ -26,7 +26,10 @@
 // course's example logs "A started, B started, B finished, A finished" in about 200 ms, the
 // longest delay, not the 300 ms sum; three workers likewise; create_task starts a task on a
 // later tick, not inside the call; `co_await work(…)` without create_task runs it to the end;
-// an exception thrown in a task reaches whoever awaits it.
+// an exception thrown in a task reaches whoever awaits it; awaiting a task that is still
+// running resumes the awaiter when it ends, awaiting one that already finished goes on at
+// once; sleep(0) still hands the turn to the other tasks; and a coroutine asleep leaves the
+// loop idle (one timer, a handful of ticks — the tests count them).
 //
 // The loop is given (ex1's, solved). Replace every ASYNCLINGS_TODO. `grader hint ch02 ex3`
 // helps.

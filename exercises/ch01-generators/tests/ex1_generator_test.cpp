@@ -64,6 +64,11 @@ ch01::Generator<int> failing([[maybe_unused]] FrameToken token) {
   throw SensorFailure("sensor 7 unplugged");
 }
 
+ch01::Generator<int> failing_at_once([[maybe_unused]] FrameToken token) {
+  throw SensorFailure("sensor 8 missing");
+  co_yield 0;  // never reached: it only makes this function a coroutine
+}
+
 void expect_no_frames_left(const LiveFrames& frames, const char* when) {
   if (frames.live > 0) {
     diagnose("frame-leak",
@@ -157,15 +162,71 @@ TEST(Generator, ExceptionInTheBodyReachesTheConsumer) {
     auto gen = failing(FrameToken{frames});
     try {
       for (int v : gen) seen.push_back(v);
-      ADD_FAILURE() << "the body threw SensorFailure after yielding 1 and 2, but the loop "
-                       "ended normally: store std::current_exception() in "
-                       "unhandled_exception() and rethrow it where the consumer resumes";
+      diagnose("exception-swallowed",
+               "the body threw SensorFailure after yielding 1 and 2, but the loop ended "
+               "normally: store std::current_exception() in unhandled_exception() and rethrow "
+               "it right after the resume() that ran the body (in advance())");
+      return;
     } catch (const SensorFailure& e) {
       EXPECT_STREQ(e.what(), "sensor 7 unplugged");
     }
   }
   EXPECT_EQ(seen, (std::vector<int>{1, 2}));
   expect_no_frames_left(frames, "after the body threw");
+  if (asynclings::testkit::has_diagnosis()) return;
+
+  // Thrown before the first co_yield: the first pull (begin()) is where it comes out.
+  {
+    auto gen = failing_at_once(FrameToken{frames});
+    try {
+      for (int v : gen) seen.push_back(v);
+      diagnose("exception-swallowed",
+               "the body threw before its first co_yield, but begin() returned normally: the "
+               "first pull must rethrow what the body threw, as every later one does");
+      return;
+    } catch (const SensorFailure& e) {
+      EXPECT_STREQ(e.what(), "sensor 8 missing");
+    }
+  }
+  expect_no_frames_left(frames, "after the body threw before its first co_yield");
+}
+
+TEST(Generator, DereferencingTheIteratorTwiceGivesTheSameValueAndRunsNothing) {
+  // Python's next() both advances and returns; in C++ those are two operations: ++ runs the
+  // body, * only reads what it yielded last.
+  Log log;
+  auto gen = logged(log, 3);
+  auto it = gen.begin();
+  ASSERT_NE(it, gen.end());
+  const int first = *it;
+  const Log after_first = log;
+  const int again = *it;
+  if (again != first || log != after_first) {
+    diagnose("deref-resumes",
+             "reading *it a second time gave " + std::to_string(again) + " after " +
+                 std::to_string(first) + " and ran the body again: operator* must only "
+                 "return the value yielded last; begin() and ++ are what resume the body");
+    return;
+  }
+  EXPECT_EQ(first, 1);
+  EXPECT_EQ(log, (Log{"started", "computing 1"}));
+  ++it;
+  ASSERT_NE(it, gen.end());
+  EXPECT_EQ(*it, 2);
+  EXPECT_EQ(*it, 2);
+  EXPECT_EQ(log, (Log{"started", "computing 1", "computing 2"}));
+}
+
+TEST(Generator, AnEmptyBodyGivesAnEmptyRange) {
+  LiveFrames frames;
+  int values = 0;
+  {
+    auto gen = counted(FrameToken{frames}, 0);
+    for ([[maybe_unused]] int v : gen) ++values;
+    EXPECT_EQ(gen.begin(), gen.end()) << "a finished generator stays at its end";
+  }
+  EXPECT_EQ(values, 0) << "a body that never reaches co_yield yields nothing";
+  expect_no_frames_left(frames, "after an empty generator");
 }
 
 TEST(Generator, InfiniteGeneratorCanBeConsumedPartially) {
@@ -211,12 +272,15 @@ TEST(Generator, MoveAssignmentReleasesTheOldFrameAndTakesTheNewOne) {
   auto* source = new ch01::Generator<int>(counted(FrameToken{kept}, 3));
   auto* target = new ch01::Generator<int>(counted(FrameToken{replaced}, 3));
   *target = std::move(*source);
+  // The old frame may die in the assignment, or later with the moved-from source (the swap
+  // idiom): both are fine. After both are gone, it must be gone too.
+  delete source;
   if (replaced.live != 0) {
     diagnose("frame-leak",
-             "move assignment dropped the generator's previous frame without destroying it");
+             "move assignment dropped the generator's previous frame without destroying it "
+             "(destroy it, or swap it into the source, which destroys it in turn)");
     return;
   }
-  delete source;
   if (kept.live == 0) {
     diagnose("double-destroy",
              "destroying a moved-from generator destroyed the frame the new owner still "

@@ -44,9 +44,19 @@ ch01::SendGenerator<double, double> averager() {
   }
 }
 
+// Hands out 1, 2, 3, … and records what came back for each.
+ch01::SendGenerator<int, int> recorder(std::vector<int>& received) {
+  for (int n = 1;; ++n) received.push_back(co_yield n);
+}
+
 struct Overheated : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
+
+ch01::SendGenerator<int, int> broken_at_start() {
+  throw Overheated("no sensor");
+  co_yield 0;  // never reached: it only makes this function a coroutine
+}
 
 ch01::SendGenerator<int, int> thermostat() {
   int reading = co_yield 0;
@@ -93,8 +103,17 @@ TEST(SendGenerator, SendingPastTheLastYieldEndsTheGenerator) {
   auto gen = simple_generator(log);
   ASSERT_EQ(gen.next(), std::optional<int>{1});
   ASSERT_EQ(gen.send(10), std::optional<int>{2});
-  EXPECT_EQ(gen.send(20), std::nullopt) << "the body ended: that is Python's StopIteration";
+  const auto past_the_end = gen.send(20);
   check_received(log, "Received: 20");
+  if (asynclings::testkit::has_diagnosis()) return;
+  if (past_the_end == std::optional<int>{2}) {
+    diagnose("stale-value-at-end",
+             "the body ended, but send() returned 2, the value it had yielded before: once "
+             "the coroutine is done() after the resume, return std::nullopt (Python's "
+             "StopIteration), and clear the yielded value before each resume");
+    return;
+  }
+  EXPECT_EQ(past_the_end, std::nullopt) << "the body ended: that is Python's StopIteration";
   if (asynclings::testkit::has_diagnosis()) return;
   EXPECT_TRUE(gen.done());
   EXPECT_EQ(log, (Log{"Starting execution", "Received: 10", "Received: 20"}));
@@ -116,7 +135,15 @@ TEST(SendGenerator, SendingAfterTheEndReturnsNothingAndRunsNothing) {
 TEST(SendGenerator, SendBeforeTheFirstNextIsRejected) {
   Log log;
   auto gen = simple_generator(log);
-  EXPECT_THROW(gen.send(10), ch01::SendBeforeStart);
+  try {
+    gen.send(10);
+    diagnose("send-before-start-accepted",
+             "send(10) on a generator that had not started returned normally: nothing is "
+             "waiting for the value yet, so it would be lost. Throw SendBeforeStart until "
+             "next() has primed the generator (Python raises TypeError)");
+    return;
+  } catch (const ch01::SendBeforeStart&) {
+  }
   EXPECT_TRUE(log.empty()) << "a rejected send must not run the body";
   EXPECT_EQ(gen.next(), std::optional<int>{1}) << "the generator is still usable afterwards";
 }
@@ -135,12 +162,59 @@ TEST(SendGenerator, ExceptionInTheBodyComesOutOfSend) {
   ASSERT_EQ(gen.send(40), std::optional<int>{40});
   try {
     gen.send(120);
-    ADD_FAILURE() << "the body threw Overheated, but send() returned normally";
+    diagnose("exception-swallowed",
+             "the body threw Overheated, but send() returned normally: after resuming, "
+             "rethrow the exception unhandled_exception() stored");
+    return;
   } catch (const Overheated& e) {
     EXPECT_STREQ(e.what(), "reading 120 is above the limit");
   }
   EXPECT_TRUE(gen.done());
   EXPECT_EQ(gen.send(50), std::nullopt);
+}
+
+TEST(SendGenerator, ExceptionBeforeTheFirstYieldComesOutOfNext) {
+  auto gen = broken_at_start();
+  try {
+    gen.next();
+    diagnose("exception-swallowed",
+             "the body threw before its first co_yield, but next() returned normally: the "
+             "priming resume must rethrow what the body threw, like every later one");
+    return;
+  } catch (const Overheated& e) {
+    EXPECT_STREQ(e.what(), "no sensor");
+  }
+  EXPECT_TRUE(gen.done());
+  EXPECT_EQ(gen.next(), std::nullopt);
+}
+
+TEST(SendGenerator, NextAfterASendDeliversADefaultValueNotTheLastOneSent) {
+  // Python: next(gen) is gen.send(None). Here the body must receive In{} (0), whatever was
+  // sent before.
+  std::vector<int> received;
+  auto gen = recorder(received);
+  ASSERT_EQ(gen.next(), std::optional<int>{1});
+  ASSERT_EQ(gen.send(7), std::optional<int>{2});
+  ASSERT_EQ(gen.next(), std::optional<int>{3});
+  ASSERT_EQ(gen.send(9), std::optional<int>{4});
+  ASSERT_EQ(gen.next(), std::optional<int>{5});
+  ASSERT_EQ(received.size(), 4u);
+  if (received[0] != 7) {
+    diagnose("sent-value-lost",
+             "send(7) resumed the body, but co_yield gave it " + std::to_string(received[0]) +
+                 ": send() must store the value before resuming, and co_yield must return it "
+                 "(the yield awaiter's await_resume)");
+    return;
+  }
+  if (received[1] == 7 || received[3] == 9) {
+    diagnose("next-resends-last-value",
+             "after send(7), next() gave the body " + std::to_string(received[1]) +
+                 " and after send(9) it gave " + std::to_string(received[3]) +
+                 ": next() resumed without resetting the slot, so the last sent value came "
+                 "back. next() on a started generator is send(In{})");
+    return;
+  }
+  EXPECT_EQ(received, (std::vector<int>{7, 0, 9, 0}));
 }
 
 }  // namespace

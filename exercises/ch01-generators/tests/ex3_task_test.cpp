@@ -15,6 +15,7 @@
 
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
+#include <asynclings/todo.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -212,6 +213,34 @@ bool starts_lazily() {
   return false;
 }
 
+// Counts live frames: the token is a by-value parameter, so the frame holds a copy.
+struct LiveFrames {
+  int live = 0;
+};
+class FrameToken {
+ public:
+  explicit FrameToken(LiveFrames& frames) : frames_(&frames) { ++frames_->live; }
+  FrameToken(const FrameToken& other) : frames_(other.frames_) { ++frames_->live; }
+  FrameToken& operator=(const FrameToken&) = delete;
+  ~FrameToken() { --frames_->live; }
+
+ private:
+  LiveFrames* frames_;
+};
+
+ch01::Task<int> counted_leaf([[maybe_unused]] FrameToken token, int v) { co_return v; }
+
+ch01::Task<int> counted_sum(FrameToken token, int n) {
+  int sum = 0;
+  for (int i = 1; i <= n; ++i) sum += co_await counted_leaf(token, i);
+  co_return sum;
+}
+
+ch01::Task<int> waits_for_nothing_a_task_can_deliver() {
+  co_await std::suspend_always{};  // nobody will ever resume this
+  co_return 1;
+}
+
 TEST(Task, DoesNotStartUntilAwaited) {
   Log log;
   auto task = logged_answer(log);
@@ -232,18 +261,77 @@ TEST(Task, AwaitingRunsTheTaskAndResumesTheAwaiterWithItsValue) {
     diagnose("eager-start", "the task's body ran when it was created, before anyone awaited it");
     return;
   }
-  EXPECT_EQ(ch01::sync_wait(std::move(outer)), 84);
+  int result = 0;
+  try {
+    result = ch01::sync_wait(std::move(outer));
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (const std::logic_error&) {
+    if (log == Log{"twice started", "answer started"}) {
+      diagnose("continuation-lost",
+               "the awaited task finished but the task awaiting it never continued: the final "
+               "awaiter must return the continuation (the awaiting coroutine's handle) from "
+               "await_suspend, not just suspend");
+      return;
+    }
+    throw;
+  }
+  EXPECT_EQ(result, 84);
   EXPECT_EQ(log, (Log{"twice started", "answer started", "twice got 42"}));
 }
 
 TEST(Task, ExceptionReachesTheAwaiter) {
   EXPECT_EQ(ch01::sync_wait(reports(0)), "ok");
-  EXPECT_EQ(ch01::sync_wait(reports(7)), "caught: check failed with code 7");
+  const std::string caught = ch01::sync_wait(reports(7));
+  if (caught == "ok") {
+    diagnose("exception-swallowed",
+             "the awaited task threw CheckFailed, but the co_await in the task awaiting it "
+             "returned normally: keep std::current_exception() in unhandled_exception() and "
+             "rethrow it from await_resume() (result())");
+    return;
+  }
+  EXPECT_EQ(caught, "caught: check failed with code 7");
   try {
     ch01::sync_wait(failing_check(9));
-    ADD_FAILURE() << "the task threw CheckFailed, but sync_wait returned normally";
+    diagnose("exception-swallowed",
+             "the task threw CheckFailed, but sync_wait returned normally: result() must "
+             "rethrow the stored exception");
   } catch (const CheckFailed& e) {
     EXPECT_STREQ(e.what(), "check failed with code 9");
+  }
+}
+
+TEST(Task, EveryFrameIsDestroyedExactlyOnceAwaitedOrNot) {
+  LiveFrames frames;
+  { auto never_awaited = counted_leaf(FrameToken{frames}, 1); }
+  const int after_never_awaited = frames.live;
+  EXPECT_EQ(ch01::sync_wait(counted_leaf(FrameToken{frames}, 2)), 2);
+  const int after_sync_wait = frames.live;
+  EXPECT_EQ(ch01::sync_wait(counted_sum(FrameToken{frames}, 10)), 55);
+  const int after_awaits = frames.live;
+  figure("frames_alive_at_the_end", double(after_awaits), "frames", "0");
+  if (after_never_awaited > 0 || after_sync_wait > 0 || after_awaits > 0) {
+    diagnose("frame-leak",
+             "task frames were still alive after their tasks were gone (" +
+                 std::to_string(after_never_awaited) + " after a task that was never awaited, " +
+                 std::to_string(after_awaits) + " after awaiting ten): the Task owns its frame "
+                 "and its destructor must call handle.destroy()");
+    return;
+  }
+  if (after_never_awaited < 0 || after_sync_wait < 0 || after_awaits < 0) {
+    diagnose("double-destroy", "a task frame was destroyed more than once");
+  }
+}
+
+TEST(Task, SyncWaitRefusesATaskThatSuspendedOnSomethingElse) {
+  try {
+    ch01::sync_wait(waits_for_nothing_a_task_can_deliver());
+    ADD_FAILURE() << "the task was still suspended (it awaited std::suspend_always), but "
+                     "sync_wait returned: check handle.done() after resume() and throw "
+                     "std::logic_error when it is not";
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (const std::logic_error&) {
   }
 }
 

@@ -6,6 +6,8 @@
 #include <asynclings/testkit/diagnosis.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,18 @@ Labels one_after_another(const std::vector<std::pair<std::string, int>>& specs) 
   return order;
 }
 
-// Runs the scheduler; names the two classic mistakes when it sees them.
+// The order a correct scheduler produces: rounds, each job one step, finished jobs skipped.
+Labels in_turns(const std::vector<std::pair<std::string, int>>& specs) {
+  Labels order;
+  int longest = 0;
+  for (auto& spec : specs) longest = std::max(longest, spec.second);
+  for (int i = 1; i <= longest; ++i)
+    for (auto& [name, steps] : specs)
+      if (i <= steps) order.push_back(name + std::to_string(i));
+  return order;
+}
+
+// Runs the scheduler; names the classic mistakes when it sees them.
 Labels schedule(const std::vector<std::pair<std::string, int>>& specs, Labels& log) {
   Labels ran;
   try {
@@ -50,6 +63,27 @@ Labels schedule(const std::vector<std::pair<std::string, int>>& specs, Labels& l
     diagnose("runs-to-completion",
              "each job ran all its steps before the next one started: take ONE step, then "
              "put the job at the back of the queue");
+    return ran;
+  }
+  const std::vector<std::pair<std::string, int>> reversed(specs.rbegin(), specs.rend());
+  if (specs.size() > 1 && ran != in_turns(specs) && ran == one_after_another(reversed)) {
+    diagnose("stack-not-queue",
+             "the last job ran all its steps first, then the one before it: the ready jobs "
+             "were kept as a stack (push_back/pop_back). Take jobs from the FRONT and put them "
+             "back at the BACK (a std::deque, first in first out)");
+    return ran;
+  }
+  Labels sorted_ran = ran, sorted_expected = in_turns(specs);
+  std::sort(sorted_ran.begin(), sorted_ran.end());
+  std::sort(sorted_expected.begin(), sorted_expected.end());
+  if (ran != in_turns(specs) && sorted_ran == sorted_expected) {
+    std::string order;
+    for (const auto& label : ran) order += label + " ";
+    diagnose("wrong-turn-order",
+             "every step ran, but not in turns (" + order + "): when a job leaves the "
+             "rotation the others must keep their places. Erasing from a vector while "
+             "walking it by index skips the job that slides into the freed slot; a deque "
+             "(pop the front, push unfinished jobs to the back) cannot get this wrong");
   }
   return ran;
 }
@@ -100,6 +134,39 @@ TEST(RoundRobin, RunsTheWorkersFromTheCourse) {
   jobs.push_back(ch01::worker("parse-", 3));
   EXPECT_EQ(ch01::round_robin(std::move(jobs)),
             (Labels{"download-1", "parse-1", "download-2", "parse-2", "parse-3"}));
+}
+
+struct JobFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+ch01::Job fails_on_step_2(Labels& log) {
+  log.push_back("F1");
+  co_yield "F1";
+  log.push_back("F fails");
+  throw JobFailed("F could not do step 2");
+}
+
+TEST(RoundRobin, AnExceptionInAJobComesOutOfTheSchedulerAndNothingRunsAfterIt) {
+  // Python's round_robin catches StopIteration only: anything else a job raises stops the
+  // scheduler and reaches its caller.
+  Labels log;
+  std::vector<ch01::Job> jobs;
+  jobs.push_back(scripted("A", 3, log));
+  jobs.push_back(fails_on_step_2(log));
+  jobs.push_back(scripted("B", 3, log));
+  try {
+    const Labels ran = ch01::round_robin(std::move(jobs));
+    diagnose("exception-swallowed",
+             "job F threw JobFailed on its second step, but round_robin() returned normally "
+             "(ran: " + std::to_string(ran.size()) + " steps): do not catch what step() "
+             "throws; only a nullopt label means the job finished");
+    return;
+  } catch (const JobFailed& e) {
+    EXPECT_STREQ(e.what(), "F could not do step 2");
+  }
+  EXPECT_EQ(log, (Labels{"A1", "F1", "B1", "A2", "F fails"}))
+      << "no job may run after the one that threw";
 }
 
 TEST(RoundRobin, NoJobsMeansNothingRuns) {

@@ -29,6 +29,13 @@ TEST(MiniLoop, CallSoonRunsCallbacksInTheOrderTheyWereScheduled) {
   for (const char* name : {"a", "b", "c", "d"}) loop.call_soon([&log, name] { log.push_back(name); });
   EXPECT_TRUE(log.empty()) << "call_soon() only schedules: nothing may run before the loop does";
   loop.run();
+  if (log == Log{"d", "c", "b", "a"}) {
+    diagnose("lifo-order",
+             "the callbacks ran last-scheduled first (d c b a): the ready queue was used as a "
+             "stack. Take callbacks from the FRONT of a std::deque and add them at the BACK, "
+             "like asyncio's FIFO queue");
+    return;
+  }
   EXPECT_EQ(log, (Log{"a", "b", "c", "d"}));
 }
 
@@ -51,6 +58,13 @@ TEST(MiniLoop, RunOnceRunsOnlyTheCallbacksThatWereReadyWhenTheTickBegan) {
   }
   EXPECT_EQ(log, (Log{"A", "C"})) << "after the first tick";
   loop.run_once();
+  if (log == Log{"A", "C"}) {
+    diagnose("lost-callbacks",
+             "B, scheduled by A during the first tick, never ran: the tick threw away what "
+             "its callbacks scheduled (clearing the queue after running a copy of it?). Pop "
+             "each callback before running it, or swap the queue into a local batch first");
+    return;
+  }
   EXPECT_EQ(log, (Log{"A", "C", "B (scheduled by A)"})) << "after the second tick";
 }
 
@@ -67,6 +81,12 @@ TEST(MiniLoop, ACallbackScheduledFromACallbackRunsOnTheNextTick) {
   figure("tick_of_B", double(b_tick), "", "tick of A + 1");
   if (a_tick == 0) {
     ADD_FAILURE() << "tick() was still 0 while callbacks ran: run_once() must count the ticks";
+    return;
+  }
+  if (b_tick == 0) {
+    diagnose("lost-callbacks",
+             "the callback A scheduled with call_soon() never ran: what a callback schedules "
+             "during a tick must stay in the ready queue for the next tick");
     return;
   }
   if (b_tick == a_tick) {
@@ -168,6 +188,62 @@ TEST(MiniLoop, TimersWithEqualDeadlinesRunInTheOrderTheyWereScheduled) {
     return;
   }
   EXPECT_EQ(log, expected);
+}
+
+TEST(MiniLoop, ReadyCallbacksNeverWaitForAPendingTimer) {
+  // A chain of three callbacks, each scheduling the next, and a timer due at 100 ms. The
+  // chain is ready work: it must finish at once, not when the timer is due.
+  ch02::MiniLoop loop;
+  Stopwatch clock;
+  Log log;
+  double chain_done_ms = -1;
+  loop.call_later(100ms, [&] { log.push_back("timer"); });
+  loop.call_soon([&] {
+    log.push_back("1");
+    loop.call_soon([&] {
+      log.push_back("2");
+      loop.call_soon([&] {
+        log.push_back("3");
+        chain_done_ms = clock.elapsed_ms();
+      });
+    });
+  });
+  loop.run();
+  figure("chain_done_ms", chain_done_ms, "ms", "< " + std::to_string(int(tolerant_ms(50))));
+  ASSERT_EQ(log, (Log{"1", "2", "3", "timer"}));
+  if (chain_done_ms >= 100) {
+    diagnose("sleeps-while-ready",
+             "three callbacks that were ready one after another finished only at " +
+                 std::to_string(int(chain_done_ms)) + " ms, after the 100 ms timer: the loop "
+                 "slept until the next timer although a callback was ready. Sleep only when "
+                 "the ready queue is empty");
+    return;
+  }
+  EXPECT_LT(chain_done_ms, tolerant_ms(50));
+}
+
+TEST(MiniLoop, AnIdleLoopSleepsUntilItsTimerInsteadOfSpinning) {
+  // One timer at 100 ms and nothing else. A loop that sleeps until the deadline needs a
+  // handful of ticks; one that checks the clock again and again runs thousands.
+  ch02::MiniLoop loop;
+  Stopwatch clock;
+  double fired_ms = -1;
+  loop.call_later(100ms, [&] { fired_ms = clock.elapsed_ms(); });
+  const double cpu_before = asynclings::testkit::process_cpu_ms();
+  loop.run();
+  const double cpu = asynclings::testkit::process_cpu_ms() - cpu_before;
+  figure("ticks", double(loop.tick()), "ticks", "<= 5");
+  figure("cpu_ms", cpu, "ms", "almost none");
+  if (loop.tick() > 50) {
+    diagnose("busy-wait",
+             "the loop ran " + std::to_string(loop.tick()) + " ticks (" +
+                 std::to_string(int(cpu)) + " ms of CPU) waiting for one 100 ms timer: with "
+                 "nothing ready it went round again at once. Step 3 of the tick must sleep "
+                 "until the earliest timer is due (std::this_thread::sleep_until)");
+    return;
+  }
+  EXPECT_GE(fired_ms, 100.0);
+  EXPECT_LE(loop.tick(), 5u) << "one timer needs about three ticks";
 }
 
 TEST(MiniLoop, RunReturnsAsSoonAsNothingIsLeft) {

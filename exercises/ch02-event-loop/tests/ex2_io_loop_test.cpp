@@ -34,12 +34,17 @@ class Pipe {
   }
   ~Pipe() {
     ::close(fds_[0]);
-    ::close(fds_[1]);
+    close_write_end();
   }
   Pipe(const Pipe&) = delete;
   Pipe& operator=(const Pipe&) = delete;
 
   int read_end() const { return fds_[0]; }
+  // The writer hangs up: the reader sees end of file (poll reports POLLHUP).
+  void close_write_end() {
+    if (fds_[1] >= 0) ::close(fds_[1]);
+    fds_[1] = -1;
+  }
   void write(const std::string& text) const {
     if (::write(fds_[1], text.data(), text.size()) != ssize_t(text.size()))
       throw std::runtime_error("pipe write failed");
@@ -107,8 +112,19 @@ TEST(IoLoop, ALoopWithOnlyAReaderWaitsForDataFromAnotherThread) {
     loop.run();
   }
   if (got.empty()) {
-    ADD_FAILURE() << "run() returned before any data arrived, while a reader was registered: "
-                     "a reader keeps the loop alive (poll with no timeout) until it is removed";
+    diagnose("reader-does-not-keep-loop-alive",
+             "run() returned before any data arrived, while a reader was registered: a "
+             "registered reader keeps the loop going (run() ticks while anything is ready, any "
+             "timer is left OR any reader is registered) until it is removed");
+    return;
+  }
+  figure("ticks", double(loop.tick()), "ticks", "a few per message");
+  if (loop.tick() > 50) {
+    diagnose("spins-on-readers",
+             "with only a reader registered and no timer, the loop went round " +
+                 std::to_string(loop.tick()) + " times in about 120 ms: poll() was given a "
+                 "zero timeout. With nothing ready and no timer, wait in poll() with timeout "
+                 "-1 (no limit): data on a reader's descriptor is what wakes the loop");
     return;
   }
   EXPECT_EQ(got, "123");
@@ -143,6 +159,12 @@ TEST(IoLoop, DataArrivingDuringALongTimerWaitIsHandledAtOnce) {
   figure("written_ms", written_ms, "ms", "50");
   figure("handled_ms", handled_ms, "ms", "<= written + " + ms(tolerant_ms(50)));
   if (handled_ms < 0) {
+    if (loop.tick() < 2) {
+      diagnose("reader-does-not-keep-loop-alive",
+               "run() returned after " + std::to_string(loop.tick()) + " tick(s) although a "
+               "reader and a timer were registered");
+      return;
+    }
     ADD_FAILURE() << "the reader never ran although its pipe had data from 50 ms on";
     return;
   }
@@ -203,8 +225,68 @@ TEST(IoLoop, AReaderRemovedBeforeItsTurnIsNotCalled) {
   loop.add_reader(b.read_end(), remove_both);
   Stopwatch clock;
   loop.run();
+  if (calls > 1) {
+    diagnose("removed-reader-called",
+             "both pipes were readable; the first reader removed both, yet the second one "
+             "still ran: the callback was copied when poll() reported the descriptor. "
+             "Schedule a small callback that looks the reader up in readers_ when it runs, "
+             "and does nothing if it is gone");
+    return;
+  }
   EXPECT_EQ(calls, 1) << "a reader ran after it had been removed";
   EXPECT_LT(clock.elapsed_ms(), tolerant_ms(50)) << "both pipes were readable at once";
+}
+
+TEST(IoLoop, AReaderRunsWhenTheOtherEndOfItsPipeIsClosed) {
+  // End of file is news too: asyncio calls the reader, read() returns 0, the reader stops.
+  // The writer hangs up at 30 ms; a timer at 100 ms takes the reader away if it never ran.
+  ch02::IoLoop loop;
+  Pipe pipe;
+  Stopwatch clock;
+  double eof_ms = -1;
+  loop.add_reader(pipe.read_end(), [&] {
+    if (pipe.read_available().empty()) {
+      eof_ms = clock.elapsed_ms();
+      loop.remove_reader(pipe.read_end());
+    }
+  });
+  loop.call_later(30ms, [&] { pipe.close_write_end(); });
+  loop.call_later(100ms, [&] { loop.remove_reader(pipe.read_end()); });
+  loop.run();
+  figure("end_of_file_handled_ms", eof_ms, "ms", "30 to " + ms(30 + tolerant_ms(50)));
+  if (eof_ms < 0) {
+    diagnose("ignores-hangup",
+             "the writer closed the pipe at 30 ms but the reader never ran: at end of file "
+             "poll() reports POLLHUP, not POLLIN. Schedule the reader when revents has any "
+             "of POLLIN, POLLHUP or POLLERR");
+    return;
+  }
+  EXPECT_GE(eof_ms, 30.0);
+  EXPECT_LE(eof_ms, 30 + tolerant_ms(50)) << "the end of file was handled late";
+}
+
+TEST(IoLoop, TimersFireWithoutSpinningJustBeforeTheirDeadline) {
+  // Ten timers, 10 ms apart, and nothing else: poll() is the loop's only way to wait. Its
+  // timeout is in whole milliseconds; rounded down, it wakes a fraction of a millisecond
+  // early and the loop spins to the deadline, hundreds of ticks per timer.
+  ch02::IoLoop loop;
+  Stopwatch clock;
+  std::vector<double> fired;
+  for (int i = 1; i <= 10; ++i)
+    loop.call_later(std::chrono::milliseconds{10 * i}, [&] { fired.push_back(clock.elapsed_ms()); });
+  loop.run();
+  figure("ticks", double(loop.tick()), "ticks", "about 2 per timer, <= 40");
+  ASSERT_EQ(fired.size(), 10u);
+  if (loop.tick() > 100) {
+    diagnose("rounds-timeout-down",
+             std::to_string(loop.tick()) + " ticks for ten timers: poll() woke up just before "
+             "each deadline and the loop spun with a zero timeout until it passed. Round the "
+             "time to the next deadline UP to whole milliseconds "
+             "(std::chrono::ceil<std::chrono::milliseconds>)");
+    return;
+  }
+  for (int i = 0; i < 10; ++i) EXPECT_GE(fired[std::size_t(i)], 10.0 * (i + 1)) << "timer fired early";
+  EXPECT_LE(loop.tick(), 40u);
 }
 
 TEST(IoLoop, OnlyTheReaderWhosePipeHasDataRuns) {

@@ -5,6 +5,7 @@
 
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/timing.hpp>
+#include <asynclings/todo.hpp>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -64,6 +65,23 @@ Log one_after_another(const std::vector<ch02::Job>& jobs) {
   return log;
 }
 
+// Runs <task> to its end on <loop>. When the loop runs out of work first (the given
+// run_until_complete throws std::logic_error: a coroutine waits for something that will
+// never resume it), names <diagnosis> and returns false.
+bool run_to_end(ch02::Loop& loop, ch02::Task task, const std::string& diagnosis,
+                const std::string& explanation) {
+  try {
+    ch02::run_until_complete(loop, std::move(task));
+    return true;
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (const std::logic_error& e) {
+    if (std::string(e.what()).find("ran out of work") == std::string::npos) throw;
+    diagnose(diagnosis, explanation);
+    return false;
+  }
+}
+
 void diagnose_sequential(double wall) {
   diagnose("sequential-sleeps",
            "each worker finished before the next one started (" + ms(wall) + " ms, the sum "
@@ -78,6 +96,15 @@ TEST(Sleep, ResumesTheCoroutineAfterItsDelay) {
   ch02::run_until_complete(loop, sleeper(loop, "s", 100ms, log));
   const double wall = clock.elapsed_ms();
   figure("wall_ms", wall, "ms", "100 to " + ms(100 + tolerant_ms(60)));
+  figure("ticks", double(loop.tick()), "ticks", "a handful");
+  if (loop.tick() > 50) {
+    diagnose("sleep-by-polling",
+             "one 100 ms sleep took " + std::to_string(loop.tick()) + " ticks of the loop: "
+             "sleep() kept rescheduling a check of the clock with call_soon, so the loop "
+             "never rested. Register ONE timer with loop.call_later(delay, …) that resumes "
+             "the coroutine; the loop then sleeps until it is due");
+    return;
+  }
   EXPECT_EQ(log, (Log{"s sleeps", "s woke"}));
   EXPECT_GE(wall, 100.0) << "the coroutine woke before its delay";
   EXPECT_LE(wall, 100 + tolerant_ms(60)) << "the coroutine woke late";
@@ -141,7 +168,11 @@ ch02::Task parent_of_created_task(ch02::Loop& loop, Log& log) {
 TEST(CreateTask, StartsTheTaskOnALaterTickNotInsideTheCall) {
   ch02::Loop loop;
   Log log;
-  ch02::run_until_complete(loop, parent_of_created_task(loop, log));
+  if (!run_to_end(loop, parent_of_created_task(loop, log), "continuation-lost",
+                  "the parent awaited a task create_task had scheduled, and was never resumed "
+                  "when that task ended: await_suspend must store the awaiting handle as the "
+                  "continuation in every case, not only when it starts the task itself"))
+    return;
   if (log == Log{"child runs", "parent continues", "parent done"}) {
     diagnose("eager-create-task",
              "the task ran inside create_task(), before its creator went on: create_task "
@@ -150,6 +181,54 @@ TEST(CreateTask, StartsTheTaskOnALaterTickNotInsideTheCall) {
     return;
   }
   EXPECT_EQ(log, (Log{"parent continues", "child runs", "parent done"}));
+}
+
+ch02::Task awaits_a_finished_task(ch02::Loop& loop, Log& log) {
+  ch02::Task quick = ch02::create_task(loop, note("quick task ran", log));
+  co_await ch02::sleep(loop, 20ms);  // by now the quick task has finished
+  log.push_back("parent awaits");
+  co_await quick;
+  log.push_back("parent done");
+}
+
+TEST(CreateTask, AwaitingATaskThatAlreadyFinishedGoesOnAtOnce) {
+  ch02::Loop loop;
+  Log log;
+  if (!run_to_end(loop, awaits_a_finished_task(loop, log), "awaits-finished-task-forever",
+                  "awaiting a task that had already finished never returned: nothing will "
+                  "ever resume the awaiter of a finished task. await_ready() must return true "
+                  "when the task is done (asyncio's `await task` on a done task returns at once)"))
+    return;
+  EXPECT_EQ(log, (Log{"quick task ran", "parent awaits", "parent done"}));
+}
+
+ch02::Task ping(ch02::Loop& loop, std::string name, Log& log) {
+  for (int i = 1; i <= 3; ++i) {
+    log.push_back(name + std::to_string(i));
+    co_await ch02::sleep(loop, 0ms);
+  }
+}
+
+ch02::Task ping_pong(ch02::Loop& loop, Log& log) {
+  ch02::Task a = ch02::create_task(loop, ping(loop, "A", log));
+  ch02::Task b = ch02::create_task(loop, ping(loop, "B", log));
+  co_await a;
+  co_await b;
+}
+
+TEST(Sleep, SleepZeroHandsTheTurnToTheOtherTasks) {
+  // asyncio.sleep(0) is the polite "let the others run": it always suspends.
+  ch02::Loop loop;
+  Log log;
+  ch02::run_until_complete(loop, ping_pong(loop, log));
+  if (log == Log{"A1", "A2", "A3", "B1", "B2", "B3"}) {
+    diagnose("sleep-zero-does-not-yield",
+             "with sleep(0) between steps, A ran all its steps before B began: a zero delay "
+             "did not suspend. sleep() must always suspend and go through the loop (like "
+             "asyncio.sleep(0)), even when there is nothing to wait for");
+    return;
+  }
+  EXPECT_EQ(log, (Log{"A1", "B1", "A2", "B2", "A3", "B3"}));
 }
 
 ch02::Task awaits_directly(ch02::Loop& loop, Log& log) {
@@ -187,12 +266,21 @@ TEST(CreateTask, AnExceptionInATaskReachesTheCoroutineThatAwaitsIt) {
     ch02::Loop loop;
     Log log;
     ch02::run_until_complete(loop, catches(loop, log));
+    if (log == Log{"no exception"}) {
+      diagnose("exception-swallowed",
+               "the task threw \"boom\", but `co_await task` in the coroutine awaiting it "
+               "returned normally: await_resume() must rethrow the exception "
+               "unhandled_exception() stored");
+      return;
+    }
     EXPECT_EQ(log, (Log{"caught boom"}));
   }
   ch02::Loop loop;
   try {
     ch02::run_until_complete(loop, fails_after(loop, 10ms, "top level"));
-    ADD_FAILURE() << "run_until_complete returned although the task threw";
+    diagnose("exception-swallowed",
+             "run_until_complete returned although the task threw: await_resume() must "
+             "rethrow the stored exception");
   } catch (const std::runtime_error& e) {
     EXPECT_STREQ(e.what(), "top level");
   }

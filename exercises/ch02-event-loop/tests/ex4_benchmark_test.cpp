@@ -7,6 +7,8 @@
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/system_error.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -104,6 +106,41 @@ TEST_F(Benchmark, EveryCompletionRunsOnTheThreadThatCalledIt) {
     return;
   }
   expect_complete(done, n);
+}
+
+// A local port nobody listens on: bound once by the system, then released.
+std::uint16_t unused_port() {
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(
+      io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
+  const auto port = acceptor.local_endpoint().port();
+  acceptor.close();
+  return port;
+}
+
+TEST_F(Benchmark, AFailedRequestComesOutOfTheConcurrentRun) {
+  // asyncio.gather raises the first exception; so does fetch_concurrent. Here every
+  // connection is refused (nobody listens on the port).
+  auto nowhere = address();
+  nowhere.port = unused_port();
+  try {
+    const auto done = ch02::fetch_concurrent(asynclings::client::AsyncClient{nowhere}, "/get", 3);
+    diagnose("error-lost",
+             "the three requests failed (connection refused), yet fetch_concurrent returned "
+             "normally with " + std::to_string(done.size()) + " completion(s): the failures "
+             "were dropped. co_spawn with `detached` throws exceptions away: give co_spawn a "
+             "completion handler that keeps the first std::exception_ptr, and rethrow it after "
+             "io.run()");
+  } catch (const boost::system::system_error&) {
+  }
+}
+
+TEST_F(Benchmark, ZeroRequestsMeanAnEmptyResultAndNoTraffic) {
+  Stopwatch clock;
+  EXPECT_TRUE(ch02::fetch_sequential(blocking_client(), "/delay/100ms", 0).empty());
+  EXPECT_TRUE(ch02::fetch_concurrent(async_client(), "/delay/100ms", 0).empty());
+  EXPECT_EQ(trace_now().size(), 0u) << "n = 0: no request at all";
+  EXPECT_LT(clock.elapsed_ms(), tolerant_ms(100)) << "nothing to wait for";
 }
 
 TEST_F(Benchmark, TwentyConcurrentRequestsAreAtLeastFifteenTimesFasterThanTwentyInTurn) {
