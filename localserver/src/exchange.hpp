@@ -4,7 +4,9 @@
 
 #include <asynclings/server/delay_server.hpp>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -23,8 +25,10 @@ using Request = http::request<http::string_body>;
 struct ServerState {
   ServerOptions options;
   Trace trace;
-  std::map<std::string, int> flaky_attempts;  // "<tag>/<key>" -> calls so far
-  std::map<std::string, int> lease_holders;   // "<tag>/<name>" -> current holders
+  // Per (tag, key): cleared with the tag's records by /trace/reset.
+  std::map<std::pair<std::string, std::string>, int> flaky_attempts;  // calls so far
+  std::map<std::pair<std::string, std::string>, int> lease_holders;   // current holders
+  void reset_counters(const std::string& tag);
   std::mt19937 random{std::random_device{}()};
 };
 
@@ -47,7 +51,35 @@ struct Exchange {
   // Set just before the response's last write: Asio hands small writes to the kernel at
   // once, so this is when the client could have the whole response.
   std::optional<Clock::time_point> last_write_at;
+  // Set once the first response byte is on its way: after that a failure can only cut the
+  // connection, not answer 500.
+  bool response_begun = false;
+  bool head() const { return request.method() == http::verb::head; }
 };
+
+// Statuses whose responses never carry a body (RFC 9110 6.4.1): 1xx, 204, 304.
+inline bool bodiless(http::status status) {
+  return http::to_status_class(status) == http::status_class::informational ||
+         status == http::status::no_content || status == http::status::not_modified;
+}
+
+// The reason phrase, with a class name for codes without a registered one (never Beast's
+// "<unknown-status>").
+void set_reason(http::response_header<>& header);
+
+// Writes <res>; only its header when <head_only> (a HEAD request: RFC 9110 9.3.2).
+template <class Body>
+boost::asio::awaitable<beast::error_code> write_response(beast::tcp_stream& stream,
+                                                         http::response<Body>& res, bool head_only) {
+  if (head_only) {
+    http::response_serializer<Body> serializer{res};
+    auto [ec, n] = co_await http::async_write_header(
+        stream, serializer, boost::asio::as_tuple(boost::asio::use_awaitable));
+    co_return ec;
+  }
+  auto [ec, n] = co_await http::async_write(stream, res, boost::asio::as_tuple(boost::asio::use_awaitable));
+  co_return ec;
+}
 
 // How a handler's response ended, for the trace.
 enum class Sent { completed, client_gone };

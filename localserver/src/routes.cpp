@@ -30,12 +30,14 @@ int hex_value(char c) {
   return -1;
 }
 
-std::string url_decode(std::string_view in) {
+// Percent-decoding; '+' means a space only in the query (form encoding), not in the path.
+std::string url_decode(std::string_view in, bool plus_is_space) {
   std::string out;
   for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '+') {
+    if (in[i] == '+' && plus_is_space) {
       out += ' ';
-    } else if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+    } else if (in[i] == '%' && i + 2 < in.size() &&
+               hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
       i += 2;
     } else {
@@ -52,15 +54,17 @@ std::string Target::query_or(const std::string& key, const std::string& fallback
   return it == query.end() ? fallback : it->second;
 }
 
+// The path is split on its literal slashes first, then each segment is decoded: %2F is a
+// slash inside a segment (/flaky/a%2Fb is the key "a/b"), never a separator (RFC 3986 2.2).
 Target parse_target(std::string_view target) {
   Target t;
   const auto q = target.find('?');
-  t.path = url_decode(target.substr(0, q));
-  std::string_view rest = t.path;
+  t.path = url_decode(target.substr(0, q), false);
+  std::string_view rest = target.substr(0, q);
   while (!rest.empty()) {
     const auto slash = rest.find('/');
     auto part = rest.substr(0, slash);
-    if (!part.empty()) t.segments.emplace_back(part);
+    if (!part.empty()) t.segments.push_back(url_decode(part, false));
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);
   }
@@ -71,8 +75,8 @@ Target parse_target(std::string_view target) {
       auto pair = query.substr(0, amp);
       const auto eq = pair.find('=');
       if (!pair.empty()) {
-        t.query[url_decode(pair.substr(0, eq))] =
-            eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+        t.query[url_decode(pair.substr(0, eq), true)] =
+            eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1), true);
       }
       if (amp == std::string_view::npos) break;
       query.remove_prefix(amp + 1);
@@ -100,19 +104,37 @@ asio::awaitable<bool> pause(Exchange& ex, std::chrono::steady_clock::duration d)
 
 }  // namespace
 
+void set_reason(http::response_header<>& header) {
+  if (http::obsolete_reason(header.result()) != "<unknown-status>") return;
+  switch (http::to_status_class(header.result_int())) {
+    case http::status_class::informational: header.reason("Informational"); break;
+    case http::status_class::successful: header.reason("Success"); break;
+    case http::status_class::redirection: header.reason("Redirection"); break;
+    case http::status_class::client_error: header.reason("Client Error"); break;
+    case http::status_class::server_error: header.reason("Server Error"); break;
+    default: header.reason("Unknown"); break;
+  }
+}
+
 asio::awaitable<Sent> send(Exchange& ex, http::status status, std::string body,
                            std::string content_type) {
   if (!co_await pause(ex, simulated_latency(ex.state))) co_return Sent::client_gone;
   http::response<http::string_body> res{status, ex.request.version()};
+  set_reason(res);
   res.set(http::field::server, "asynclings-delayserver");
   res.set(http::field::content_type, content_type);
   res.set("X-Request-Id", std::to_string(ex.trace_id));
   res.keep_alive(ex.keep_alive && ex.request.keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
+  if (bodiless(status)) {
+    res.content_length(boost::none);  // a 204 or 304 has no body and no length (RFC 9110 8.6)
+  } else {
+    res.body() = std::move(body);
+    res.prepare_payload();
+  }
   ex.state.trace.response_started(ex.trace_id, static_cast<int>(status));
+  ex.response_begun = true;
   ex.last_write_at = Clock::now();
-  auto [ec, n] = co_await http::async_write(ex.stream, res, asio::as_tuple(asio::use_awaitable));
+  const auto ec = co_await write_response(ex.stream, res, ex.head());
   if (ec) co_return Sent::client_gone;
   if (!res.keep_alive()) ex.keep_alive = false;
   co_return Sent::completed;
@@ -120,8 +142,13 @@ asio::awaitable<Sent> send(Exchange& ex, http::status status, std::string body,
 
 namespace {
 
+// Bytes a client sent that are not UTF-8 come back as U+FFFD: the reply is valid JSON.
+std::string dump_json(const json& body, int indent = 2) {
+  return body.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
 asio::awaitable<Sent> send_json(Exchange& ex, http::status status, const json& body) {
-  co_return co_await send(ex, status, body.dump(2) + "\n");
+  co_return co_await send(ex, status, dump_json(body) + "\n");
 }
 
 // (The JSON is built before the co_await: g++ 12 rejects a brace list inside one.)
@@ -197,8 +224,8 @@ asio::awaitable<Sent> delay(Exchange& ex) {
 }
 
 asio::awaitable<Sent> get(Exchange& ex) {
-  if (ex.request.method() != http::verb::get) {
-    co_return co_await send_error(ex, http::status::method_not_allowed, "/get answers GET only");
+  if (ex.request.method() != http::verb::get && !ex.head()) {
+    co_return co_await send_error(ex, http::status::method_not_allowed, "/get answers GET (and HEAD) only");
   }
   co_return co_await send_json(ex, http::status::ok, describe_request(ex));
 }
@@ -212,31 +239,47 @@ asio::awaitable<Sent> status(Exchange& ex) {
 }
 
 // Streams a chunked body, one piece per call of <next>, pausing <gap> between pieces.
+// HTTP/1.1 clients get chunked transfer coding; HTTP/1.0 ones, which do not know it (RFC
+// 9112 7), the plain pieces with the end of the body marked by closing the connection.
 template <typename NextPiece>
 asio::awaitable<Sent> stream_chunks(Exchange& ex, int pieces, milliseconds gap,
                                     std::string content_type, NextPiece next) {
   if (!co_await pause(ex, simulated_latency(ex.state))) co_return Sent::client_gone;
+  const bool chunked = ex.request.version() >= 11;
   http::response<http::empty_body> res{http::status::ok, ex.request.version()};
   res.set(http::field::server, "asynclings-delayserver");
   res.set(http::field::content_type, content_type);
   res.set("X-Request-Id", std::to_string(ex.trace_id));
-  res.chunked(true);
-  res.keep_alive(ex.request.keep_alive());
+  res.chunked(chunked);
+  res.keep_alive(chunked && ex.request.keep_alive());
   http::response_serializer<http::empty_body> serializer{res};
   ex.state.trace.response_started(ex.trace_id, 200);
+  ex.response_begun = true;
+  if (ex.head()) ex.last_write_at = Clock::now();
   auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return Sent::client_gone;
-  for (int i = 0; i < pieces; ++i) {
-    if (i > 0 && !co_await pause(ex, gap)) co_return Sent::client_gone;
-    std::string piece = next(i);
-    auto [wec, wn] = co_await asio::async_write(ex.stream, http::make_chunk(asio::buffer(piece)),
-                                                asio::as_tuple(asio::use_awaitable));
-    if (wec) co_return Sent::client_gone;
+  if (!ex.head()) {
+    for (int i = 0; i < pieces; ++i) {
+      if (i > 0 && !co_await pause(ex, gap)) co_return Sent::client_gone;
+      std::string piece = next(i);
+      if (!chunked && i == pieces - 1) ex.last_write_at = Clock::now();
+      beast::error_code wec;
+      if (chunked) {
+        std::tie(wec, std::ignore) = co_await asio::async_write(
+            ex.stream, http::make_chunk(asio::buffer(piece)), asio::as_tuple(asio::use_awaitable));
+      } else {
+        std::tie(wec, std::ignore) =
+            co_await asio::async_write(ex.stream, asio::buffer(piece), asio::as_tuple(asio::use_awaitable));
+      }
+      if (wec) co_return Sent::client_gone;
+    }
+    if (chunked) {
+      ex.last_write_at = Clock::now();
+      auto [lec, ln] = co_await asio::async_write(ex.stream, http::make_chunk_last(),
+                                                  asio::as_tuple(asio::use_awaitable));
+      if (lec) co_return Sent::client_gone;
+    }
   }
-  ex.last_write_at = Clock::now();
-  auto [lec, ln] = co_await asio::async_write(ex.stream, http::make_chunk_last(),
-                                              asio::as_tuple(asio::use_awaitable));
-  if (lec) co_return Sent::client_gone;
   if (!res.keep_alive()) ex.keep_alive = false;
   co_return Sent::completed;
 }
@@ -254,7 +297,7 @@ asio::awaitable<Sent> stream(Exchange& ex) {
   co_return co_await stream_chunks(ex, static_cast<int>(*n), *gap, "application/x-ndjson",
                                    [&](int i) {
                                      line["id"] = i;
-                                     return line.dump() + "\n";
+                                     return dump_json(line, -1) + "\n";
                                    });
 }
 
@@ -272,15 +315,22 @@ asio::awaitable<Sent> drip(Exchange& ex) {
   }
   if (!co_await pause(ex, *initial + simulated_latency(ex.state))) co_return Sent::client_gone;
   const auto gap = *duration / *bytes;
-  http::response<http::empty_body> res{static_cast<http::status>(*code), ex.request.version()};
+  const auto status = static_cast<http::status>(*code);
+  // A 204 or 304 carries no body: the header comes after the whole duration instead.
+  const bool no_body = bodiless(status) || ex.head();
+  if (bodiless(status) && !co_await pause(ex, *duration)) co_return Sent::client_gone;
+  http::response<http::empty_body> res{status, ex.request.version()};
+  set_reason(res);
   res.set(http::field::content_type, "application/octet-stream");
-  res.content_length(*bytes);
+  if (!bodiless(status)) res.content_length(*bytes);
   res.keep_alive(ex.request.keep_alive());
   http::response_serializer<http::empty_body> serializer{res};
   ex.state.trace.response_started(ex.trace_id, static_cast<int>(*code));
+  ex.response_begun = true;
+  if (no_body) ex.last_write_at = Clock::now();
   auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return Sent::client_gone;
-  for (long i = 0; i < *bytes; ++i) {
+  for (long i = 0; i < (no_body ? 0 : *bytes); ++i) {
     if (!co_await pause(ex, gap)) co_return Sent::client_gone;
     ex.last_write_at = Clock::now();
     auto [wec, wn] = co_await asio::async_write(ex.stream, asio::buffer("*", 1), asio::as_tuple(asio::use_awaitable));
@@ -299,7 +349,7 @@ asio::awaitable<Sent> flaky(Exchange& ex) {
     co_return co_await send_error(ex, http::status::bad_request,
                                   "use /flaky/{key}?fail=2&status=503 (status 400 to 599)");
   }
-  const int attempt = ++ex.state.flaky_attempts[ex.tag + "/" + ex.target.segments[1]];
+  const int attempt = ++ex.state.flaky_attempts[{ex.tag, ex.target.segments[1]}];
   const bool fails = attempt <= *fail;
   json body{{"key", ex.target.segments[1]}, {"attempt", attempt}, {"failed", fails}};
   co_return co_await send_json(ex, fails ? static_cast<http::status>(*code) : http::status::ok, body);
@@ -308,7 +358,7 @@ asio::awaitable<Sent> flaky(Exchange& ex) {
 // /lease/acquire?name=db, /lease/release?name=db, /lease?name=db (state). Per trace tag.
 asio::awaitable<Sent> lease(Exchange& ex) {
   const std::string name = ex.target.query_or("name", "default");
-  int& holders = ex.state.lease_holders[ex.tag + "/" + name];
+  int& holders = ex.state.lease_holders[{ex.tag, name}];
   const std::string action = ex.target.segments.size() == 2 ? ex.target.segments[1] : "";
   if (action == "acquire") {
     ++holders;
@@ -325,6 +375,16 @@ asio::awaitable<Sent> lease(Exchange& ex) {
 }
 
 }  // namespace
+
+void ServerState::reset_counters(const std::string& tag) {
+  if (tag.empty()) {
+    flaky_attempts.clear();
+    lease_holders.clear();
+    return;
+  }
+  std::erase_if(flaky_attempts, [&](const auto& entry) { return entry.first.first == tag; });
+  std::erase_if(lease_holders, [&](const auto& entry) { return entry.first.first == tag; });
+}
 
 // /trace and /trace/reset are answered directly (never traced, never delayed): reading the
 // trace must not change it.

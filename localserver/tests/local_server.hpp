@@ -40,7 +40,11 @@ T run_coroutine(boost::asio::awaitable<T> work) {
 // A blocking TCP conversation, for bytes no well-behaved client would send.
 class RawConnection {
  public:
-  explicit RawConnection(const DelayServer& server) : socket_(io_) {
+  // <receive_buffer>: a fixed receive buffer in bytes (0: the kernel's, which on loopback
+  // can grow to tens of MB), for clients that are meant to stop reading.
+  explicit RawConnection(const DelayServer& server, int receive_buffer = 0) : socket_(io_) {
+    socket_.open(boost::asio::ip::tcp::v4());
+    if (receive_buffer > 0) socket_.set_option(boost::asio::socket_base::receive_buffer_size(receive_buffer));
     socket_.connect({boost::asio::ip::make_address("127.0.0.1"), server.port()});
   }
   void send(const std::string& bytes) { boost::asio::write(socket_, boost::asio::buffer(bytes)); }

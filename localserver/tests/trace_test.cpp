@@ -99,5 +99,69 @@ TEST(Trace, JsonHasOneEntryPerRequestWithOutcomeAndTimes) {
   EXPECT_EQ(j["requests"][1]["outcome"], "in_progress");
 }
 
+TEST(Trace, KeepsTheNewestRecordsWithinItsBudgetAndCountsTheDropped) {
+  Trace trace{10 * sizeof(TraceRecord)};
+  for (int i = 0; i < 30; ++i) trace.begin(tagged("t", "/x"));
+  auto records = trace.records();
+  ASSERT_EQ(records.size(), 10u);
+  EXPECT_EQ(records.front().id, 21u);
+  EXPECT_EQ(records.back().id, 30u);
+  EXPECT_EQ(trace.dropped(), 20u);
+  EXPECT_LE(trace.bytes(), trace.max_bytes());
+  auto j = nlohmann::json::parse(trace.to_json());
+  EXPECT_EQ(j["dropped"], 20);
+  EXPECT_EQ(j["requests"].size(), 10u);
+}
+
+TEST(Trace, LongTargetsCountTowardTheBudget) {
+  Trace trace{1024 * 1024};
+  for (int i = 0; i < 1000; ++i) trace.begin(tagged("t", std::string(8000, 'a')));
+  EXPECT_LT(trace.records().size(), 140u);
+  EXPECT_GT(trace.records().size(), 100u);
+  EXPECT_LE(trace.bytes(), trace.max_bytes());
+}
+
+TEST(Trace, AFullResetForgetsRecordsBytesAndTheDroppedCount) {
+  Trace trace{10 * sizeof(TraceRecord)};
+  for (int i = 0; i < 30; ++i) trace.begin(tagged("t", std::string(100, 'a')));
+  trace.reset("other");
+  EXPECT_GT(trace.dropped(), 0u) << "a tag's reset keeps the count";
+  trace.reset();
+  EXPECT_EQ(trace.bytes(), 0u);
+  EXPECT_EQ(trace.dropped(), 0u);
+  EXPECT_TRUE(trace.records().empty());
+  EXPECT_EQ(trace.begin(tagged("t", "/x")), 31u) << "ids keep growing";
+}
+
+TEST(Trace, ShrinkingTheBudgetDropsAtOnce) {
+  Trace trace;
+  for (int i = 0; i < 30; ++i) trace.begin(tagged("t", "/x"));
+  trace.set_max_bytes(5 * sizeof(TraceRecord));
+  EXPECT_EQ(trace.records().size(), 5u);
+  EXPECT_EQ(trace.dropped(), 25u);
+}
+
+TEST(Trace, PiecesJoinIntoTheWholeJson) {
+  Trace trace;
+  for (int i = 0; i < 10; ++i) trace.begin(tagged(i % 2 ? "odd" : "even", "/" + std::to_string(i)));
+  for (std::string tag : {"", "odd"}) {
+    std::string joined;
+    std::uint64_t next = 1;
+    int pieces = 0;
+    while ((next = trace.append_json(joined, tag, next, 3)) != 0) ++pieces;
+    EXPECT_GE(pieces, 1);
+    auto whole = nlohmann::json::parse(trace.to_json(tag));
+    EXPECT_EQ(nlohmann::json::parse("[" + joined + "]"), whole["requests"]) << tag;
+  }
+}
+
+TEST(Trace, JsonReplacesBytesThatAreNotUtf8) {
+  Trace trace;
+  trace.begin(tagged("\xFF", "/get?x=\xC3\x28"));
+  auto j = nlohmann::json::parse(trace.to_json());
+  EXPECT_EQ(j["requests"][0]["tag"], "\xEF\xBF\xBD");
+  EXPECT_EQ(j["requests"][0]["target"], "/get?x=\xEF\xBF\xBD(");
+}
+
 }  // namespace
 }  // namespace asynclings::server

@@ -22,8 +22,17 @@ struct ServerOptions {
   std::size_t max_header_bytes = 8 * 1024;      // larger heads get 431
   std::size_t max_body_bytes = 64 * 1024;       // larger bodies get 413
   std::chrono::milliseconds header_timeout{10'000};  // slow clients are disconnected
+  // The trace's memory budget (the oldest records are dropped beyond it; GET /trace says how
+  // many), and how long a client may take to read a GET /trace answer.
+  std::size_t trace_max_bytes = default_trace_bytes;
+  std::chrono::milliseconds trace_write_timeout{10'000};
   // Called on the server thread after each request ends (for live logs); may be empty.
+  // Run the tag and target through printable() before printing them.
   std::function<void(const TraceRecord&)> on_request_end;
+  // Called on the server thread when a request has arrived, before its handler runs; may be
+  // empty. An exception it throws is handled like a failing handler (a 500, recorded as
+  // server_error): tests use it to check that path.
+  std::function<void(const TraceRecord&)> on_request_begin;
 };
 
 class DelayServer {

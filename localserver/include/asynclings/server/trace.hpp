@@ -5,9 +5,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace asynclings::server {
@@ -19,6 +21,7 @@ enum class Outcome {
   completed,       // the whole response was written
   client_aborted,  // the client closed the connection before the response finished
   bad_request,     // the request could not be parsed or was refused (4xx)
+  server_error,    // the server itself failed while answering (a 500, or a cut connection)
 };
 
 const char* to_string(Outcome outcome);
@@ -39,9 +42,15 @@ struct TraceRecord {
   Outcome outcome = Outcome::in_progress;
 };
 
+// The trace keeps the newest records within a memory budget: a long-running server never
+// grows without bound. ~150 bytes for a short request, up to ~8 KB with a long URL.
+inline constexpr std::size_t default_trace_bytes = 32u * 1024 * 1024;
+
 class Trace {
  public:
-  Trace();
+  // <max_bytes> bounds the records' memory (an estimate: the records and their strings);
+  // the oldest records are dropped to stay within it, and dropped() counts them.
+  explicit Trace(std::size_t max_bytes = default_trace_bytes);
 
   // Server side.
   std::uint64_t begin(TraceRecord record);  // assigns and returns the id
@@ -56,21 +65,45 @@ class Trace {
   bool wait_settled(const std::string& tag, std::chrono::milliseconds timeout) const;
   // Blocks until <tag> has at least <count> records, or <timeout>.
   bool wait_count(const std::string& tag, std::size_t count, std::chrono::milliseconds timeout) const;
+  // Clears the records of <tag> (every record when empty). A full reset also forgets the
+  // dropped count and gives the memory back to the system.
   void reset(const std::string& tag = {});
   Clock::time_point epoch() const { return epoch_; }
-  // {"epoch_ms":…,"requests":[{id,tag,method,target,connection,arrival_ms,…}]};
-  // times in milliseconds since the server started.
+  // {"dropped":N,"requests":[{id,tag,method,target,connection,arrival_ms,…}]};
+  // times in milliseconds since the server started. Valid JSON for any bytes: invalid UTF-8
+  // in a tag, method or target is replaced by U+FFFD.
   std::string to_json(const std::string& tag = {}) const;
+  // For serialising a large trace piece by piece: appends the JSON objects of at most
+  // <max_records> records of <tag> (every record when empty) whose id is at least <from_id>,
+  // each preceded by a comma unless <out> is empty. Returns the id to continue from, or 0
+  // when no record is left.
+  std::uint64_t append_json(std::string& out, const std::string& tag, std::uint64_t from_id,
+                            std::size_t max_records) const;
+
+  // Records dropped to stay within the memory budget since the last full reset.
+  std::uint64_t dropped() const;
+  // The records' estimated memory now, and the budget.
+  std::size_t bytes() const;
+  std::size_t max_bytes() const;
+  void set_max_bytes(std::size_t max_bytes);
 
  private:
   TraceRecord* find(std::uint64_t id);
   const TraceRecord* find(std::uint64_t id) const;
+  void drop_to_fit(std::size_t incoming);
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
-  std::vector<TraceRecord> records_;
+  std::deque<TraceRecord> records_;  // sorted by id
   std::uint64_t next_id_ = 1;
+  std::size_t bytes_ = 0;
+  std::size_t max_bytes_;
+  std::uint64_t dropped_ = 0;
   Clock::time_point epoch_;
 };
+
+// <text> made safe for one line of a terminal log: control characters (C0, DEL, C1), the
+// backslash and bytes that are not UTF-8 are written as \xNN; valid UTF-8 text is kept.
+std::string printable(std::string_view text);
 
 // Milliseconds from <from> to <to>, as a double (the unit every trace figure uses).
 double ms_between(Clock::time_point from, Clock::time_point to);
