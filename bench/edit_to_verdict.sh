@@ -11,7 +11,9 @@ cd "$root"
 bin/grader check "$chapter" "$exercise" >/dev/null 2>&1 || true   # warm: everything built once
 n=${chapter#ch}; n=${n#0}
 dir=$( (ls -d exercises/ch0"$n"-* exercises/ch"$n"-* 2>/dev/null || true) | head -1)
-file=$(sed -n "/\"id\": \"$exercise\"/,/\"edit\"/p" "$dir/chapter.json" | sed -n 's/.*"edit": \["\([^"]*\)".*/\1/p')
+# The manifest module reads chapter.json; scripts ask it through `grader list --format json`.
+file=$(bin/grader list --format json | jq -r --arg ch "$(basename "$dir")" --arg ex "$exercise" \
+  '.chapters[] | select(.dir == $ch) | .exercises[] | select(.id == $ex) | .edit[0]')
 target="$dir/$file"
 cp "$target" /tmp/edit_to_verdict.backup
 trap 'cp /tmp/edit_to_verdict.backup "$target"' EXIT

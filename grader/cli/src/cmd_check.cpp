@@ -54,13 +54,13 @@ int run_check(const CheckOptions& options) {
   for (const auto& [chapter, exercise] : selected) {
     if (interrupted()) break;
     const std::string target = options.solutions ? solution_target(*chapter, *exercise) : exercise_target(*chapter, *exercise);
-    const auto mtime = edited_files_mtime(*chapter, *exercise);
+    const auto stamp = edited_files_stamp(*chapter, *exercise);
     ExerciseReport r = grade_target(session, *chapter, *exercise, target, report.variant,
                                     options.common.quiet ? BuildObserver{} : build_display.observer());
     build_display.clear();
     if (track) {
       auto& p = progress.at(*chapter, *exercise);
-      record_verdict(p, r, mtime);
+      record_verdict(p, r, stamp);
       r.hints_read = p.hints_read;
     }
     if (show_text) {

@@ -48,6 +48,7 @@ int run_new(const NewOptions& options) {
   for (char& c : ns) if (c == '-') c = '_';
 
   const std::string manifest = fmt::format(R"({{
+  "format_version": 2,
   "title": "TODO: the chapter's title",
   "summary": "TODO: one sentence for `grader list`.",
   "exercises": [
@@ -56,11 +57,14 @@ int run_new(const NewOptions& options) {
       "name": "first",
       "title": "TODO: the first exercise",
       "edit": ["ex1_first.hpp"],
-      "test": "tests/ex1_first_test.cpp",
       "time_limit_seconds": 30,
       "inherent_delay_ms": 0,
       "hints": ["TODO: a gentle first hint", "TODO: closer", "TODO: nearly the answer"],
-      "mistakes": []
+      "contract": [
+        {{"clause": "TODO: one short sentence the exercise promises", "tests": ["First.AnswerIsFortyTwo"]}}
+      ],
+      "mistakes": [],
+      "alternatives": []
     }}
   ]
 }}

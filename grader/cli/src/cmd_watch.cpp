@@ -182,14 +182,14 @@ ExerciseReport Watch::check(CheckReason reason, const std::set<std::string>& sav
   std::fflush(stdout);
 
   reload_progress();
-  const auto mtime_before = edited_files_mtime(chapter_, *exercise_);
+  const auto stamp_before = edited_files_stamp(chapter_, *exercise_);
   ExerciseReport report =
       grade_target(session_, chapter_, *exercise_, exercise_target(chapter_, *exercise_), "exercise",
                    options_.common.quiet ? BuildObserver{} : build_display_.observer());
   build_display_.clear();
   auto& progress = progress_.at(chapter_, *exercise_);
   // Recorded in memory even for a submission: that is how the loop knows to move on.
-  record_verdict(progress, report, mtime_before);
+  record_verdict(progress, report, stamp_before);
   report.hints_read = progress.hints_read;
   save_progress();
   std::fputs(render_exercise_text(report, style_, text_).c_str(), stdout);

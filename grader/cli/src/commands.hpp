@@ -27,6 +27,7 @@ int run_verify(const VerifyOptions& options);
 
 struct ListOptions {
   CommonOptions common;
+  std::string format = "text";  // text, or json: the manifests with derived fields, for scripts
 };
 int run_list(const ListOptions& options);
 
@@ -76,6 +77,21 @@ struct DoctorOptions {
   std::string format = "text";  // text or json
 };
 int run_doctor(const DoctorOptions& options);
+
+// Authoring fixtures as patches (see cmd_mistake.cpp).
+struct MistakeOptions {
+  CommonOptions common;
+  std::string verb;  // new, show, refresh
+  std::string chapter;
+  std::string exercise;
+  std::string name;
+  std::filesystem::path from;    // new: the edited copy to record
+  std::string diagnosis;         // new: when it differs from the name
+  bool alternative = false;      // new: a correct alternative instead of a mistake
+  std::filesystem::path output;  // show: write here instead of stdout
+  std::string base = "HEAD";     // refresh: the revision the patches were recorded against
+};
+int run_mistake(const MistakeOptions& options);
 
 // Grades many submission folders with one trusted workbook into one gradebook (see
 // cmd_grade_batch.cpp).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <sstream>
 
 namespace asynclings::grader {
@@ -19,6 +20,7 @@ const char* to_string(Verdict verdict) {
     case Verdict::timed_out: return "timed_out";
     case Verdict::error: return "error";
     case Verdict::interrupted: return "interrupted";
+    case Verdict::tampered: return "tampered";
   }
   return "error";
 }
@@ -33,6 +35,7 @@ const char* verdict_label(Verdict verdict) {
     case Verdict::timed_out: return "TIMED OUT";
     case Verdict::error: return "NOT GRADED";
     case Verdict::interrupted: return "INTERRUPTED";
+    case Verdict::tampered: return "TAMPERED";
   }
   return "NOT GRADED";
 }
@@ -92,6 +95,81 @@ Verdict verdict_from_tests(const std::vector<TestResult>& tests) {
   return Verdict::failed;
 }
 
+namespace {
+
+// The tests that finished before a hang or a crash, from the lines the testkit appends as
+// each test ends (testkit_main.cpp), plus the test that never finished.
+std::vector<TestResult> partial_results(const std::filesystem::path& file, const std::string& running,
+                                        const std::string& why) {
+  std::vector<TestResult> tests;
+  std::ifstream in(file);
+  std::string lines;
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty() && line.back() == '}') lines += (lines.empty() ? "" : ",") + line;
+  if (!lines.empty()) {
+    try {
+      tests = parse_gtest_json(R"({"testsuites": [{"name": "partial", "testsuite": [)" + lines + "]}]}").tests;
+    } catch (const ResultsError&) {
+      tests.clear();
+    }
+  }
+  if (!running.empty()) {
+    TestResult t;
+    const auto dot = running.find('.');
+    t.suite = running.substr(0, dot);
+    t.name = dot == std::string::npos ? "" : running.substr(dot + 1);
+    t.status = TestStatus::failed;
+    t.failures.push_back(why);
+    tests.push_back(std::move(t));
+  }
+  return tests;
+}
+
+// "asynclings-frame: <object> 0x<offset>" lines (testkit_main.cpp) -> the first frame that
+// addr2line places in one of the student's files, as "file:line: source text".
+std::string first_student_frame(const std::string& output, const std::filesystem::path& binary,
+                                const std::vector<std::string>& student_files) {
+  if (student_files.empty()) return {};
+  std::vector<std::string> offsets;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    const std::string marker = "asynclings-frame: ";
+    const auto at = line.find(marker);
+    if (at == std::string::npos) continue;
+    std::istringstream fields(line.substr(at + marker.size()));
+    std::string object, offset;
+    fields >> object >> offset;
+    // Frames of the program itself (by name or as "self"); libraries are not the student's.
+    if (object == "self" || std::filesystem::path(object).filename() == binary.filename()) offsets.push_back(offset);
+  }
+  if (offsets.empty()) return {};
+  std::vector<std::string> argv = {"addr2line", "-e", binary.string(), "-i"};
+  argv.insert(argv.end(), offsets.begin(), offsets.end());
+  RunOptions options;
+  options.time_limit = std::chrono::seconds(10);
+  const RunResult r = run_process(argv, options);
+  if (r.ending != Ending::exited || r.exit_code != 0) return {};
+  std::istringstream lines(r.output);
+  for (std::string line; std::getline(lines, line);) {
+    // "/path/ex2_send.hpp:86" or "/path/ex2_send.hpp:86 (discriminator 1)"
+    const auto colon = line.rfind(':');
+    if (colon == std::string::npos) continue;
+    const std::filesystem::path file = line.substr(0, colon);
+    const int number = std::atoi(line.c_str() + colon + 1);
+    if (number <= 0) continue;
+    if (std::find(student_files.begin(), student_files.end(), file.filename().string()) == student_files.end()) continue;
+    std::string source;
+    std::ifstream text(file);
+    for (int k = 1; k <= number && std::getline(text, source); ++k) {
+    }
+    source.erase(0, source.find_first_not_of(" \t"));
+    return file.filename().string() + ":" + std::to_string(number) + (source.empty() ? "" : ": " + source);
+  }
+  return {};
+}
+
+}  // namespace
+
 void grade_binary(const std::filesystem::path& binary, const GradeOptions& options,
                   ExerciseReport& report) {
   std::error_code ec;
@@ -104,7 +182,9 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   if (dir.empty()) dir = std::filesystem::temp_directory_path() / ("asynclings-grader-" + std::to_string(getpid()));
   std::filesystem::create_directories(dir, ec);
   const auto results = dir / (binary.filename().string() + ".json");
+  const auto partial = dir / (binary.filename().string() + ".partial.jsonl");
   std::filesystem::remove(results, ec);
+  std::filesystem::remove(partial, ec);
 
   RunOptions run_options;
   run_options.time_limit = options.time_limit;
@@ -112,6 +192,7 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   run_options.address_space_bytes = options.limit_address_space ? options.address_space_bytes : ~0ull;
   // Colours in the captured output would garble the excerpt we show.
   run_options.extra_env.push_back("GTEST_COLOR=no");
+  run_options.extra_env.push_back("ASYNCLINGS_PARTIAL_RESULTS=" + partial.string());
   const RunResult run = run_process(
       {binary.string(), "--gtest_output=json:" + results.string(), "--gtest_color=no"}, run_options);
 
@@ -142,6 +223,11 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   }
   std::filesystem::remove(results, ec);
   if (tests) report.tests = tests->tests;
+  // A run that ended without its report still tells what the finished tests found.
+  auto keep_partial = [&](const std::string& why) {
+    if (!tests) report.tests = partial_results(partial, report.running_test, why);
+    std::filesystem::remove(partial, ec);
+  };
 
   switch (run.ending) {
     case Ending::failed_to_start:
@@ -161,6 +247,8 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
       m << " (killed with everything it started)";
       report.message = m.str();
       report.running_test = last_running_test(run.output);
+      if (!report.running_test.empty()) report.message = "hung in " + report.running_test + ": " + report.message;
+      keep_partial("did not finish: the run was stopped here after " + std::to_string(static_cast<int>(report.time_limit_s)) + " s");
       return;
     }
     case Ending::signaled:
@@ -169,6 +257,9 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
       report.running_test = last_running_test(run.output);
       report.message = "crashed with " + report.signal;
       if (!report.running_test.empty()) report.message += " in " + report.running_test;
+      report.crash_location = first_student_frame(run.output, binary, options.student_files);
+      if (!report.crash_location.empty()) report.message += ", at " + report.crash_location;
+      keep_partial("crashed here with " + report.signal);
       if (run.output.find("terminate called") != std::string::npos)
         report.message += " (std::terminate: an exception escaped, or a joinable std::thread was destroyed)";
       return;
@@ -181,8 +272,35 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
     report.running_test = last_running_test(run.output);
     report.message = "exited with code " + std::to_string(run.exit_code) + " before reporting its results";
     if (!report.running_test.empty()) report.message += " (during " + report.running_test + ")";
+    keep_partial("the program exited here");
     return;
   }
+  if (!options.expected_tests.empty()) {
+    // Every trusted test must appear once, and nothing else: a report with other names, or
+    // without some, did not come from running the trusted tests.
+    std::set<std::string> seen;
+    std::string unknown, doubled;
+    for (const auto& t : report.tests) {
+      if (!options.expected_tests.count(t.full_name()) && unknown.empty()) unknown = t.full_name();
+      if (!seen.insert(t.full_name()).second && doubled.empty()) doubled = t.full_name();
+    }
+    std::string missing;
+    for (const auto& name : options.expected_tests)
+      if (!seen.count(name)) {
+        missing = name;
+        break;
+      }
+    if (!unknown.empty() || !missing.empty() || !doubled.empty()) {
+      report.verdict = Verdict::tampered;
+      report.message = "the test report does not match the trusted tests (" +
+                       (!unknown.empty() ? "it lists " + unknown + ", which the tests do not declare"
+                        : !missing.empty() ? "it leaves out " + missing
+                                           : "it lists " + doubled + " twice") +
+                       "): it was not written by the tests alone";
+      return;
+    }
+  }
+  std::filesystem::remove(partial, ec);
   report.verdict = verdict_from_tests(report.tests);
   if (report.verdict == Verdict::error) report.message = "the test binary ran no tests";
   else if (report.verdict == Verdict::passed && run.exit_code != 0) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ enum class Verdict {
   timed_out,
   error,          // could not grade for a reason that is not the student's (see message)
   interrupted,
+  tampered,       // the submission tried to change how it is graded (see docs/grading-integrity.md)
 };
 const char* to_string(Verdict verdict);       // "passed", "not_started", …
 const char* verdict_label(Verdict verdict);   // "PASS", "NOT STARTED", …
@@ -47,6 +49,7 @@ struct ExerciseReport {
   int exit_code = -1;
   std::string signal;        // "SIGSEGV (Segmentation fault)"
   std::string running_test;  // the test running when it crashed or timed out
+  std::string crash_location;  // "ex2_send.hpp:86: *nowhere = 42;" (first frame in the student's files)
   std::string output;        // captured output (capped), shown for crashes and timeouts
   bool output_truncated = false;
   int stray_processes_killed = 0;
@@ -64,7 +67,12 @@ struct GradeOptions {
   std::filesystem::path results_dir;  // where the gtest JSON goes (a temp dir when empty)
   std::vector<std::string> extra_env;
   bool limit_address_space = true;  // off under sanitizers (ASan/TSan map huge shadows)
+  // The tests the trusted test file declares ("Suite.Name"); a report that lists others, or
+  // leaves one out, was not written by those tests. Empty: not checked.
+  std::set<std::string> expected_tests;
   std::uint64_t address_space_bytes = 4ull << 30;
+  // The names of the files the student edits: a crash is placed at the first frame in one.
+  std::vector<std::string> student_files;
 };
 
 // The first line of a sanitizer report in <output> ("AddressSanitizer: heap-use-after-free

@@ -9,7 +9,8 @@
 namespace asynclings::grader {
 namespace {
 
-using json = nlohmann::json;
+// Ordered: a test's properties (its figures) keep the order the test recorded them in.
+using json = nlohmann::ordered_json;
 
 // GoogleTest writes times as "0.212s".
 double seconds_to_ms(const json& value) {

@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   ListOptions list;
   auto* list_cmd = app.add_subcommand("list", "Chapters and exercises with your progress");
   add_common(list_cmd, list.common);
+  list_cmd->add_option("--format", list.format, "text, or json (every manifest, for scripts)")
+      ->check(CLI::IsMember({"text", "json"}));
 
   HintOptions hint;
   auto* hint_cmd = app.add_subcommand("hint", "The next hint for an exercise");
@@ -109,6 +111,27 @@ int main(int argc, char** argv) {
   batch_cmd->add_option("--work-dir", batch.work_dir, "Build folders and per-student reports (default: <output>.work)");
   batch_cmd->add_option("--time-limit", batch.time_limit_seconds, "Seconds one submission may take in all");
 
+  MistakeOptions mistake;
+  auto* mistake_cmd = app.add_subcommand("mistake", "Instructor: wrong-solution fixtures as patches (new, show, refresh)");
+  add_common(mistake_cmd, mistake.common);
+  mistake_cmd->require_subcommand(1);
+  auto* mistake_new = mistake_cmd->add_subcommand("new", "Record a new fixture: edit a copy of the solution, keep the diff");
+  mistake_new->add_option("chapter", mistake.chapter, "ch3, 3 or ch03-gather")->required();
+  mistake_new->add_option("exercise", mistake.exercise, "ex1 or the exercise's name")->required();
+  mistake_new->add_option("name", mistake.name, "the mistake's name, e.g. sequential-awaits")->required();
+  mistake_new->add_option("--from", mistake.from, "Record this edited copy of the solution (else a copy is made to edit)");
+  mistake_new->add_option("--diagnosis", mistake.diagnosis, "The diagnosis the tests must give it (default: the name)");
+  mistake_new->add_flag("--alternative", mistake.alternative, "A correct solution written differently (must pass)");
+  auto* mistake_show = mistake_cmd->add_subcommand("show", "The fixture applied to the solution, as a file");
+  mistake_show->add_option("chapter", mistake.chapter, "ch3, 3 or ch03-gather")->required();
+  mistake_show->add_option("exercise", mistake.exercise, "ex1 or the exercise's name")->required();
+  mistake_show->add_option("name", mistake.name, "the fixture's name")->required();
+  mistake_show->add_option("-o,--output", mistake.output, "Write it here instead of printing it");
+  auto* mistake_refresh = mistake_cmd->add_subcommand("refresh", "Re-base the fixtures after a solution edit; report conflicts");
+  mistake_refresh->add_option("chapter", mistake.chapter, "Only this chapter");
+  mistake_refresh->add_option("exercise", mistake.exercise, "Only this exercise");
+  mistake_refresh->add_option("--base", mistake.base, "The git revision the patches were recorded against (default HEAD)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -127,6 +150,10 @@ int main(int argc, char** argv) {
     if (watch_cmd->parsed()) return run_watch(watch);
     if (doctor_cmd->parsed()) return run_doctor(doctor);
     if (batch_cmd->parsed()) return run_grade_batch(batch);
+    if (mistake_cmd->parsed()) {
+      mistake.verb = mistake_new->parsed() ? "new" : mistake_show->parsed() ? "show" : "refresh";
+      return run_mistake(mistake);
+    }
   } catch (const ManifestError& e) {
     std::fprintf(stderr, "grader: a chapter manifest is broken: %s\n", e.what());
   } catch (const ResolveError& e) {

@@ -1,5 +1,7 @@
 #include "manifest.hpp"
 
+#include "integrity.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -300,7 +302,7 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     if (!e.is_object()) fail(origin, where + " must be an object");
     check_keys(e,
                {"id", "name", "title", "edit", "test", "time_limit_seconds", "inherent_delay_ms", "memory_limit_mb",
-                "exclusive_cpu", "hints", "mistakes", "mistakes_checked_by_hand", "alternatives", "contract",
+                "exclusive_cpu", "allow", "hints", "mistakes", "mistakes_checked_by_hand", "alternatives", "contract",
                 "expected_shape", "expected_shapes"},
                where, origin);
     Exercise ex;
@@ -321,6 +323,14 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     ex.hints = string_list(e, "hints", false, named, origin);
     ex.expected_shapes = expected_shapes(e, named, origin);
     ex.exclusive_cpu = optional_bool(e, "exclusive_cpu", named, origin);
+    ex.allow = string_list(e, "allow", false, named, origin);
+    for (const auto& category : ex.allow) {
+      const auto& known = integrity_categories();
+      if (std::find(known.begin(), known.end(), category) != known.end()) continue;
+      const std::string nearest = nearest_name(category, known);
+      fail(origin, named + ".allow: \"" + category + "\" is not a category of the static check" +
+                       (nearest.empty() ? "" : " (did you mean \"" + nearest + "\"?)"));
+    }
     ex.mistakes = fixture_list(e, "mistakes", ex, "mistakes", true, false, named, origin);
     ex.mistakes_checked_by_hand = fixture_list(e, "mistakes_checked_by_hand", ex, "mistakes", true, true, named, origin);
     ex.alternatives = fixture_list(e, "alternatives", ex, "alternatives", false, false, named, origin);

@@ -69,6 +69,8 @@ struct Exercise {
   std::vector<ContractClause> contract;
   ExpectedShapes expected_shapes;
   bool exclusive_cpu = false;  // measures CPU scaling: its tests get the machine alone
+  // What the static check (integrity.hpp) lets this exercise's files use beyond the default.
+  std::vector<std::string> allow;
 };
 
 struct Chapter {

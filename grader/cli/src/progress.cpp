@@ -20,7 +20,7 @@ Progress::Progress(std::filesystem::path file) : file_(std::move(file)) {
     for (const auto& [k, v] : j.at("exercises").items()) {
       ExerciseProgress p;
       p.verdict = v.value("verdict", "");
-      p.checked_files_mtime = v.value("checked_files_mtime", std::int64_t{0});
+      p.checked_files_stamp = v.value("checked_files_stamp", std::int64_t{0});
       p.hints_read = v.value("hints_read", 0);
       entries_[k] = p;
     }
@@ -45,7 +45,7 @@ const ExerciseProgress* Progress::find(const Chapter& chapter, const Exercise& e
 bool Progress::save() const {
   nlohmann::json exercises = nlohmann::json::object();
   for (const auto& [k, p] : entries_)
-    exercises[k] = {{"verdict", p.verdict}, {"checked_files_mtime", p.checked_files_mtime}, {"hints_read", p.hints_read}};
+    exercises[k] = {{"verdict", p.verdict}, {"checked_files_stamp", p.checked_files_stamp}, {"hints_read", p.hints_read}};
   std::error_code ec;
   std::filesystem::create_directories(file_.parent_path(), ec);
   const auto temp = file_.string() + ".tmp";
@@ -59,20 +59,25 @@ bool Progress::save() const {
   return !ec;
 }
 
-std::int64_t edited_files_mtime(const Chapter& chapter, const Exercise& exercise) {
-  // stat(): file_clock's epoch is not the Unix epoch, and its counts can be negative.
-  std::int64_t newest = 0;
+std::int64_t edited_files_stamp(const Chapter& chapter, const Exercise& exercise) {
+  // A hash of the edited files' content (FNV-1a, 63 bits): a file saved unchanged, or edited
+  // and restored to what passed, keeps its state; only a real change makes it "edited".
+  std::uint64_t hash = 1469598103934665603ull;
   for (const auto& file : exercise.edit) {
-    struct stat info {};
-    if (::stat((chapter.dir / file).c_str(), &info) != 0) continue;
-    newest = std::max<std::int64_t>(newest, static_cast<std::int64_t>(info.st_mtim.tv_sec) * 1'000'000'000 + info.st_mtim.tv_nsec);
+    std::ifstream in(chapter.dir / file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    for (const unsigned char c : file + '\0' + text.str() + '\0') {
+      hash ^= c;
+      hash *= 1099511628211ull;
+    }
   }
-  return newest;
+  return static_cast<std::int64_t>(hash >> 1);
 }
 
-ListState list_state(const ExerciseProgress* p, std::int64_t files_mtime) {
+ListState list_state(const ExerciseProgress* p, std::int64_t files_stamp) {
   if (p == nullptr || p->verdict.empty()) return ListState::unchecked;
-  if (files_mtime > p->checked_files_mtime) return ListState::edited;
+  if (files_stamp != p->checked_files_stamp) return ListState::edited;
   if (p->verdict == "passed") return ListState::passed;
   if (p->verdict == "not_started") return ListState::not_started;
   return ListState::failing;

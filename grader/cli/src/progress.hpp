@@ -13,7 +13,7 @@ namespace asynclings::grader {
 
 struct ExerciseProgress {
   std::string verdict;          // the last check's verdict (to_string(Verdict)); empty: never
-  std::int64_t checked_files_mtime = 0;  // newest mtime of its edited files at that check
+  std::int64_t checked_files_stamp = 0;  // hash of its edited files' content at that check
   int hints_read = 0;
 };
 
@@ -33,12 +33,12 @@ class Progress {
   std::map<std::string, ExerciseProgress> entries_;  // "ch01-generators/ex1"
 };
 
-// The newest modification time (ns since epoch) of an exercise's edited files.
-std::int64_t edited_files_mtime(const Chapter& chapter, const Exercise& exercise);
+// A hash of the content of an exercise's edited files (a save that changes nothing keeps it).
+std::int64_t edited_files_stamp(const Chapter& chapter, const Exercise& exercise);
 
 // What `grader list` shows for an exercise.
 enum class ListState { passed, failing, not_started, edited, unchecked };
-ListState list_state(const ExerciseProgress* progress, std::int64_t files_mtime);
+ListState list_state(const ExerciseProgress* progress, std::int64_t files_stamp);
 const char* to_string(ListState state);
 
 }  // namespace asynclings::grader

@@ -63,6 +63,7 @@ std::string render_json(const Report& report) {
                          {"tests_total", e.tests.size()},
                          {"signal", e.signal.empty() ? json(nullptr) : json(e.signal)},
                          {"running_test", e.running_test.empty() ? json(nullptr) : json(e.running_test)},
+                         {"crash_location", e.crash_location.empty() ? json(nullptr) : json(e.crash_location)},
                          {"compile_error", compile_error},
                          {"tests", tests}});
   }

@@ -1,6 +1,8 @@
 #include "session.hpp"
 
 #include "build_runner.hpp"
+#include "integrity.hpp"
+#include "patch.hpp"
 #include "process.hpp"
 
 #include <cstdlib>
@@ -70,6 +72,44 @@ void configure(const Session& session, const CommonOptions& options) {
                     options.quiet);
 }
 
+IntegrityRules integrity_rules(const Session& session, const Chapter& chapter, const Exercise& exercise) {
+  IntegrityRules rules;
+  rules.allowed_categories.insert(exercise.allow.begin(), exercise.allow.end());
+  for (const auto& e : chapter.exercises) rules.local_files.insert(e.edit.begin(), e.edit.end());
+  // What the trusted tests and the testkit spell may not be redefined by a macro.
+  std::vector<std::filesystem::path> trusted = {session.workbook.root / "exercises" / chapter.dir_name / exercise.test};
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(
+           session.workbook.root / "grader" / "testkit" / "include", ec))
+    if (entry.is_regular_file()) trusted.push_back(entry.path());
+  for (const auto& path : trusted) {
+    try {
+      const auto names = identifiers_of(read_text_file(path));
+      rules.test_identifiers.insert(names.begin(), names.end());
+    } catch (const PatchError&) {
+    }
+  }
+  return rules;
+}
+
+std::vector<IntegrityFinding> check_exercise_integrity(const Session& session, const Chapter& chapter,
+                                                       const Exercise& exercise) {
+  const auto& wb = session.workbook;
+  const auto dir = (wb.submission.empty() ? wb.root : wb.submission) / "exercises" / chapter.dir_name;
+  const IntegrityRules rules = integrity_rules(session, chapter, exercise);
+  std::vector<IntegrityFinding> findings;
+  for (const auto& file : exercise.edit) {
+    std::string text;
+    try {
+      text = read_text_file(dir / file);
+    } catch (const PatchError&) {
+      continue;  // a missing file is the build's to report
+    }
+    for (auto& f : scan_source(file, text, rules)) findings.push_back(std::move(f));
+  }
+  return findings;
+}
+
 ExerciseReport grade_target(const Session& session, const Chapter& chapter, const Exercise& exercise,
                             const std::string& target, const std::string& variant,
                             const BuildObserver& build_observer) {
@@ -84,6 +124,19 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
   report.hints_total = static_cast<int>(exercise.hints.size());
   report.expected_shapes = exercise.expected_shapes;
 
+  if (variant == "exercise") {
+    // The student's files are checked before any of them is compiled (docs/grading-integrity.md).
+    const auto findings = check_exercise_integrity(session, chapter, exercise);
+    if (!findings.empty()) {
+      report.verdict = Verdict::tampered;
+      report.message = "the grader's static check refused " + std::to_string(findings.size()) +
+                       (findings.size() == 1 ? " construct" : " constructs") + " in your files; nothing was built or run:";
+      for (const auto& f : findings) report.message += "\n                 " + describe(f);
+      report.message += "\n               Debug printing (std::cout, std::printf, fmt), the standard library, Asio and your own "
+                        "helpers are always fine.";
+      return report;
+    }
+  }
   if (build_observer.started) build_observer.started(target);
   std::function<void(const BuildStep&)> on_step;
   if (build_observer.step) on_step = [&](const BuildStep& step) { build_observer.step(target, step); };
@@ -116,8 +169,14 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
   }
   GradeOptions options;
   options.time_limit = std::chrono::milliseconds(static_cast<long long>(exercise.time_limit_seconds * 1000));
+  for (const auto& file : exercise.edit) options.student_files.push_back(std::filesystem::path(file).filename().string());
   options.results_dir = session.workbook.build_dir / "grader-results";
   options.address_space_bytes = static_cast<std::uint64_t>(exercise.memory_limit_mb) << 20;
+  try {
+    options.expected_tests = declared_tests(read_text_file(session.workbook.root / "exercises" / chapter.dir_name / exercise.test));
+  } catch (const PatchError&) {
+    // No readable test file: the build above would have failed first.
+  }
   if (!session.sanitize.empty()) {
     // Sanitizers slow code down several times and reserve terabytes of address space.
     options.time_limit *= 4;

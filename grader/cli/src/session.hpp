@@ -4,6 +4,7 @@
 
 #include "build_progress.hpp"
 #include "grading.hpp"
+#include "integrity.hpp"
 #include "manifest.hpp"
 #include "workbook.hpp"
 
@@ -33,6 +34,12 @@ struct Session {
 Session open_session(const CommonOptions& options);
 // Configures the build folder when needed (always reconfigures with --tests-from).
 void configure(const Session& session, const CommonOptions& options);
+
+// The static check's rules for <exercise> (its "allow", the names its trusted tests use).
+IntegrityRules integrity_rules(const Session& session, const Chapter& chapter, const Exercise& exercise);
+// The static check of the student's edited files of <exercise> (docs/grading-integrity.md).
+std::vector<IntegrityFinding> check_exercise_integrity(const Session& session, const Chapter& chapter,
+                                                       const Exercise& exercise);
 
 // Builds <target> and grades its binary into a report for <exercise>. <build> is told when
 // the build starts and each step it makes (to show progress).

@@ -81,7 +81,7 @@ std::vector<TimelineBar> actual_bars(const std::vector<TraceRequest>& trace) {
   std::vector<TimelineBar> bars;
   for (const TraceRequest* r : by_arrival(trace)) {
     TimelineBar bar;
-    bar.id = r->id;
+    bar.id = bars.size() + 1;  // numbered within the test, in arrival order
     bar.target = r->target;
     bar.start_ms = r->arrival_ms;
     bar.finished = r->finish_ms.has_value();

@@ -72,7 +72,8 @@ std::string draw_timeline(const std::vector<TraceRequest>& input, const Timeline
     for (int c = from; c < to; ++c) bar[static_cast<std::size_t>(c)] = '=';
     bar[static_cast<std::size_t>(to)] = mark;
     while (!bar.empty() && bar.back() == ' ') bar.pop_back();
-    const std::string label = "#" + std::to_string(r.id) + " " + r.target;
+    // Numbered within this test, in arrival order: the server's ids run on across tests.
+    const std::string label = "#" + std::to_string(i + 1) + " " + r.target;
     std::string duration = r.finish_ms ? format_ms(*r.finish_ms - r.arrival_ms) : "unfinished";
     if (mark == 'x') duration += " aborted";
     out += fit(label, static_cast<std::size_t>(options.label_width)) + " " + bar +

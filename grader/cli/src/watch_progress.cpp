@@ -4,7 +4,7 @@ namespace asynclings::grader {
 
 const Exercise* next_exercise_to_do(const Chapter& chapter, const Progress& progress) {
   for (const auto& exercise : chapter.exercises) {
-    const auto state = list_state(progress.find(chapter, exercise), edited_files_mtime(chapter, exercise));
+    const auto state = list_state(progress.find(chapter, exercise), edited_files_stamp(chapter, exercise));
     if (state != ListState::passed) return &exercise;
   }
   return nullptr;
@@ -25,10 +25,10 @@ std::vector<std::filesystem::path> student_files(const Workbook& workbook, const
   return files;
 }
 
-void record_verdict(ExerciseProgress& progress, const ExerciseReport& report, std::int64_t files_mtime_before) {
+void record_verdict(ExerciseProgress& progress, const ExerciseReport& report, std::int64_t files_stamp_before) {
   if (report.verdict == Verdict::interrupted || report.verdict == Verdict::error) return;
   progress.verdict = to_string(report.verdict);
-  progress.checked_files_mtime = files_mtime_before;
+  progress.checked_files_stamp = files_stamp_before;
 }
 
 }  // namespace asynclings::grader

@@ -26,9 +26,9 @@ const Chapter* next_chapter_to_do(const std::vector<Chapter>& chapters, const Pr
 std::vector<std::filesystem::path> student_files(const Workbook& workbook, const Chapter& chapter,
                                                  const Exercise& exercise);
 
-// Records a graded exercise as `grader check` does: the verdict and the files' mtime taken
+// Records a graded exercise as `grader check` does: the verdict and the files' content stamp taken
 // before the build (a save during the build then shows as "edited"); a run that was
 // interrupted or could not be graded leaves the previous verdict.
-void record_verdict(ExerciseProgress& progress, const ExerciseReport& report, std::int64_t files_mtime_before);
+void record_verdict(ExerciseProgress& progress, const ExerciseReport& report, std::int64_t files_stamp_before);
 
 }  // namespace asynclings::grader

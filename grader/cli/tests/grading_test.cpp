@@ -54,6 +54,39 @@ TEST(Grading, AnInfiniteLoopIsTimedOutWithTheLimitAndTheExpectedTimeInTheMessage
   EXPECT_TRUE(descendants_of(getpid()).empty());
 }
 
+TEST(Grading, AHangKeepsTheFindingsOfTheTestsThatFinishedAndNamesTheTestThatHung) {
+  const auto r = grade("partial_then_loop", 1s);
+  EXPECT_EQ(r.verdict, Verdict::timed_out);
+  EXPECT_NE(r.message.find("hung in Hostile.Second"), std::string::npos) << r.message;
+  ASSERT_EQ(r.tests.size(), 2u);
+  EXPECT_EQ(r.tests[0].full_name(), "Hostile.First");
+  EXPECT_EQ(r.tests[0].diagnosis, "sequential-awaits");
+  EXPECT_EQ(r.tests[1].full_name(), "Hostile.Second");
+  EXPECT_EQ(r.tests[1].status, TestStatus::failed);
+  EXPECT_TRUE(descendants_of(getpid()).empty());
+}
+
+TEST(Grading, AReportThatDoesNotListTheTrustedTestsIsTampered) {
+  become_subreaper();
+  GradeOptions o;
+  o.extra_env = {"GRADER_HOSTILE_MODE=fake_gtest",
+                 "GRADER_FAKE_RESULTS=" + std::string(GRADER_FIXTURES) + "/gtest_pass.json", "GRADER_FAKE_EXIT=0"};
+  o.expected_tests = {"G.Yields", "G.Stops"};
+  ExerciseReport matching;
+  grade_binary(GRADER_HOSTILE, o, matching);
+  EXPECT_EQ(matching.verdict, Verdict::passed);
+  o.expected_tests = {"G.Yields", "G.Stops", "G.ThrowsFromTheBody"};
+  ExerciseReport short_one;
+  grade_binary(GRADER_HOSTILE, o, short_one);
+  EXPECT_EQ(short_one.verdict, Verdict::tampered);
+  EXPECT_NE(short_one.message.find("leaves out G.ThrowsFromTheBody"), std::string::npos) << short_one.message;
+  o.expected_tests = {"G.Yields"};
+  ExerciseReport extra;
+  grade_binary(GRADER_HOSTILE, o, extra);
+  EXPECT_EQ(extra.verdict, Verdict::tampered);
+  EXPECT_NE(extra.message.find("lists G.Stops, which the tests do not declare"), std::string::npos) << extra.message;
+}
+
 TEST(Grading, AProgramThatExitsBeforeReportingIsNotMistakenForAPass) {
   const auto r = grade("exit3");
   EXPECT_EQ(r.verdict, Verdict::crashed);

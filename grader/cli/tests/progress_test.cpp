@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 using namespace asynclings::grader;
 
@@ -61,11 +62,30 @@ TEST_F(ProgressTest, AnExerciseEditedAfterItsLastCheckIsListedAsEdited) {
   Progress p(dir / "state.json");
   auto& e = p.at(chapter, ex());
   e.verdict = "passed";
-  e.checked_files_mtime = edited_files_mtime(chapter, ex());
-  EXPECT_EQ(list_state(&e, edited_files_mtime(chapter, ex())), ListState::passed);
+  e.checked_files_stamp = edited_files_stamp(chapter, ex());
+  EXPECT_EQ(list_state(&e, edited_files_stamp(chapter, ex())), ListState::passed);
   std::filesystem::last_write_time(chapter.dir / "ex1.hpp",
                                    std::filesystem::last_write_time(chapter.dir / "ex1.hpp") + std::chrono::seconds(5));
-  EXPECT_EQ(list_state(&e, edited_files_mtime(chapter, ex())), ListState::edited);
+  EXPECT_EQ(list_state(&e, edited_files_stamp(chapter, ex())), ListState::passed) << "saved unchanged: still passed";
+  std::ofstream(chapter.dir / "ex1.hpp", std::ios::app) << "// an edit\n";
+  EXPECT_EQ(list_state(&e, edited_files_stamp(chapter, ex())), ListState::edited);
+}
+
+TEST_F(ProgressTest, AFileEditedAndRestoredToWhatPassedKeepsItsDoneState) {
+  Progress p(dir / "state.json");
+  auto& e = p.at(chapter, ex());
+  e.verdict = "passed";
+  const std::string original = [&] {
+    std::ifstream in(chapter.dir / "ex1.hpp");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }();
+  e.checked_files_stamp = edited_files_stamp(chapter, ex());
+  std::ofstream(chapter.dir / "ex1.hpp") << original << "int oops;\n";
+  EXPECT_EQ(list_state(&e, edited_files_stamp(chapter, ex())), ListState::edited);
+  std::ofstream(chapter.dir / "ex1.hpp") << original;
+  EXPECT_EQ(list_state(&e, edited_files_stamp(chapter, ex())), ListState::passed);
 }
 
 TEST_F(ProgressTest, ADamagedStateFileIsTreatedAsNoProgress) {

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # `grader new ch99-sample` on the workbook copy: it writes the chapter and nothing else, and
 # the chapter builds, its stub fails, its solution passes and `grader verify ch99` holds.
+# Then the walk-through of docs/writing-a-chapter.md: a test with diagnoses, three mistakes
+# and an alternative recorded with `grader mistake new`, shown, verified, and a solution
+# edit re-based with `grader mistake refresh`.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 wb=$WORK/workbook
 cd "$wb"
@@ -26,5 +29,57 @@ expect_in "$WORK/solution.txt" "PASS           ch99-sample ex1" "the scaffolded 
 run "$WORK/verify.txt" "$GRADER" verify ch99
 expect_rc 0 "grader verify ch99"
 expect_in "$WORK/verify.txt" "verified: all" "grader verify ch99"
+
+walk_started=$SECONDS
+sol=solutions/ch99-sample/ex1_first.hpp
+cat >exercises/ch99-sample/tests/ex1_first_test.cpp <<'CPP'
+#include "ex1_first.hpp"
+
+#include <asynclings/testkit/diagnosis.hpp>
+#include <gtest/gtest.h>
+
+TEST(First, AnswerIsFortyTwo) {
+  const int answer = ch99_sample::answer();
+  if (answer == 41 || answer == 43)
+    asynclings::testkit::diagnose("off-by-one", "answer() is one away from 42: count again");
+  else if (answer == 0)
+    asynclings::testkit::diagnose("zero", "answer() returns 0: it returns before computing anything");
+  else if (answer < 0)
+    asynclings::testkit::diagnose("negated", "answer() is negative: the sign is flipped");
+  EXPECT_EQ(answer, 42);
+}
+CPP
+record() {  # record NAME REPLACEMENT [--alternative]
+  local name=$1 replacement=$2
+  shift 2
+  sed "s/return 42;/$replacement/" "$sol" >"$WORK/$name.hpp"
+  run "$WORK/mistake-$name.txt" "$GRADER" mistake new ch99 ex1 "$name" --from "$WORK/$name.hpp" "$@"
+  expect_rc 0 "grader mistake new $name"
+}
+record off-by-one "return 41;"
+record zero "return 0;"
+record negated "return -42;"
+record six-sevens "return 6 * 7;" --alternative
+[ -f solutions/ch99-sample/mistakes/ex1_off_by_one.patch ] || fail "no patch recorded for off-by-one"
+[ -f solutions/ch99-sample/alternatives/ex1_six_sevens.patch ] || fail "no patch recorded for the alternative"
+expect_in exercises/ch99-sample/chapter.json '{"name": "negated"}' "the manifest lists the new mistake"
+run "$WORK/show.txt" "$GRADER" mistake show ch99 ex1 zero
+expect_rc 0 "grader mistake show"
+expect_in "$WORK/show.txt" "return 0;" "the applied fixture"
+run "$WORK/verify-walk.txt" "$GRADER" verify ch99
+expect_rc 0 "grader verify ch99 with three mistakes and an alternative"
+expect_in "$WORK/verify-walk.txt" "contract 1/1 clauses tested · mistakes 3/3 rejected with their diagnosis · alternatives 1/1 pass" "the summary"
+
+# A solution edit moves every patch's lines: refresh re-records them, and they still apply.
+sed -i 's|^inline int answer|// The answer to everything.\ninline int answer|' "$sol"
+run "$WORK/refresh.txt" "$GRADER" mistake refresh ch99
+expect_rc 0 "grader mistake refresh after a solution edit"
+expect_in "$WORK/refresh.txt" "0 in conflict" "refresh"
+# A patch whose context the solution no longer has fails verify, naming the fixture and hunk.
+sed -i 's/return 42;/return 40 + 2;/' "$sol"
+run "$WORK/verify-broken.txt" "$GRADER" verify ch99
+expect_rc 1 "verify with a patch that no longer applies"
+expect_in "$WORK/verify-broken.txt" "ex1_off_by_one.patch: ex1_first.hpp: hunk 1" "the broken fixture named"
+echo "walk-through: $((SECONDS - walk_started)) s"
 expect_no_process_from "$wb/build"
 finish

@@ -113,6 +113,16 @@ int main(int argc, char** argv) {
     }
     for (;;) pause();
   }
+  if (mode == "partial_then_loop") {
+    // Like the testkit: the first test finished (with a diagnosis) before the second hangs.
+    if (const char* partial = std::getenv("ASYNCLINGS_PARTIAL_RESULTS"))
+      std::ofstream(partial) << R"({"classname": "Hostile", "name": "First", "status": "RUN", "result": "COMPLETED", )"
+                             << R"("time": "0.1s", "failures": [{"failure": "wrong", "type": ""}], )"
+                             << R"("diagnosis": "sequential-awaits", "diagnosis_detail": "one after another"})" << "\n";
+    announce_test();
+    volatile unsigned long n = 0;
+    for (;;) n = n + 1;
+  }
   if (mode == "exit3") {
     announce_test();
     std::exit(3);

@@ -1,0 +1,405 @@
+#include "integrity.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+namespace asynclings::grader {
+namespace {
+
+enum class Kind { identifier, string, number, punct, directive_hash };
+
+struct Token {
+  Kind kind;
+  std::string text;
+  int line;
+  bool line_start;  // first token of its (logical) line
+};
+
+// Splits C++ source into tokens: comments dropped, backslash-newlines joined (so an
+// identifier cut in two by one is still seen whole), string literals kept as one token.
+std::vector<Token> tokenize(const std::string& s) {
+  std::vector<Token> out;
+  int line = 1;
+  bool line_start = true;
+  std::size_t i = 0;
+  const std::size_t n = s.size();
+  auto at = [&](std::size_t k) { return k < n ? s[k] : '\0'; };
+  // Skips any backslash-newline at i (they are invisible to the compiler).
+  auto splice = [&] {
+    while (at(i) == '\\' && (at(i + 1) == '\n' || (at(i + 1) == '\r' && at(i + 2) == '\n'))) {
+      i += at(i + 1) == '\n' ? 2 : 3;
+      ++line;
+    }
+  };
+  auto push = [&](Kind kind, std::string text, int start_line) {
+    out.push_back({kind, std::move(text), start_line, line_start});
+    line_start = false;
+  };
+  while (true) {
+    splice();
+    if (i >= n) break;
+    const char c = s[i];
+    if (c == '\n') {
+      ++line, ++i;
+      line_start = true;
+      continue;
+    }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
+    if (c == '/' && at(i + 1) == '/') {
+      while (i < n && s[i] != '\n') {
+        if (s[i] == '\\' && at(i + 1) == '\n') ++line, ++i;  // a continued comment
+        ++i;
+      }
+      continue;
+    }
+    if (c == '/' && at(i + 1) == '*') {
+      i += 2;
+      while (i < n && !(s[i] == '*' && at(i + 1) == '/')) {
+        if (s[i] == '\n') ++line;
+        ++i;
+      }
+      i += 2;
+      continue;
+    }
+    const int start_line = line;
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      std::string word;
+      while (true) {
+        splice();
+        if (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '_')) word += s[i++];
+        else break;
+      }
+      // A string or character literal with a prefix: R"(…)", u8"…", L'x'.
+      if (at(i) == '"' || at(i) == '\'') {
+        static const std::set<std::string> prefixes = {"R", "u8", "u", "U", "L", "u8R", "uR", "UR", "LR"};
+        if (prefixes.count(word)) {
+          if (word.back() == 'R' && at(i) == '"') {
+            const std::size_t open = s.find('(', i);
+            const std::string delimiter = s.substr(i + 1, open - i - 1);
+            const std::string close = ")" + delimiter + "\"";
+            const std::size_t end = s.find(close, open);
+            const std::size_t stop = end == std::string::npos ? n : end + close.size();
+            const std::string body = s.substr(i, stop - i);
+            line += static_cast<int>(std::count(body.begin(), body.end(), '\n'));
+            push(Kind::string, body, start_line);
+            i = stop;
+            continue;
+          }
+          word.clear();  // fall through to the literal below
+        }
+      }
+      if (!word.empty()) {
+        push(Kind::identifier, word, start_line);
+        continue;
+      }
+    }
+    if (at(i) == '"' || at(i) == '\'') {
+      const char quote = s[i];
+      std::string text(1, quote);
+      ++i;
+      while (i < n && s[i] != quote && s[i] != '\n') {
+        if (s[i] == '\\' && i + 1 < n) {
+          if (s[i + 1] == '\n') {
+            ++line;
+            i += 2;
+            continue;
+          }
+          text += s[i++];
+        }
+        text += s[i++];
+      }
+      ++i;
+      text += quote;
+      push(quote == '"' ? Kind::string : Kind::number, text, start_line);
+      continue;
+    }
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      std::string number;
+      while (i < n && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.' || s[i] == '\'')) number += s[i++];
+      push(Kind::number, number, start_line);
+      continue;
+    }
+    // Punctuation: the few multi-character ones the rules look at, else one character.
+    for (const char* p : {"::", "##", "->", "[[", "%:%:", "%:"}) {
+      const std::string op = p;
+      if (s.compare(i, op.size(), op) == 0) {
+        const bool hash = op == "%:";  // the digraph of #
+        const std::string canonical = op == "%:%:" ? "##" : (hash ? "#" : op);
+        push(hash && line_start ? Kind::directive_hash : Kind::punct, canonical, start_line);
+        i += op.size();
+        goto next;
+      }
+    }
+    push(c == '#' && line_start ? Kind::directive_hash : Kind::punct, std::string(1, c), start_line);
+    ++i;
+  next:;
+  }
+  return out;
+}
+
+struct Rule {
+  std::string category;
+  enum class When { always, called, qualified } when = When::always;
+};
+
+// Identifiers refused wherever they appear (always), only when called as a free function
+// (`exit(`, `::exit(`, `std::exit(`, never `.exit(`), or only next to `::`.
+const std::map<std::string, Rule>& identifier_rules() {
+  using W = Rule::When;
+  static const std::map<std::string, Rule> rules = [] {
+    std::map<std::string, Rule> r;
+    auto add = [&](const std::string& category, W when, std::initializer_list<const char*> names) {
+      for (const char* name : names) r[name] = Rule{category, when};
+    };
+    add("exit", W::always, {"_exit", "_Exit", "quick_exit", "at_quick_exit", "atexit", "on_exit"});
+    add("exit", W::called, {"exit"});
+    add("files", W::always,
+        {"fopen", "fopen64", "freopen", "fdopen", "open64", "openat", "creat", "ofstream", "ifstream", "fstream",
+         "basic_ofstream", "basic_ifstream", "basic_fstream", "filebuf", "basic_filebuf", "filesystem", "unlink",
+         "unlinkat", "symlink", "symlinkat", "linkat", "renameat", "mkdir", "mkdirat", "rmdir", "chmod", "fchmod",
+         "chown", "truncate", "ftruncate", "mkstemp", "mkdtemp", "tmpfile", "tmpnam", "realpath", "readlink",
+         "opendir", "mmap", "mmap64", "sendfile", "dup2", "dup3"});
+    add("files", W::called, {"open", "rename"});
+    add("environment", W::always,
+        {"getenv", "secure_getenv", "setenv", "unsetenv", "putenv", "clearenv", "environ", "getauxval",
+         "program_invocation_name", "program_invocation_short_name"});
+    add("processes", W::always,
+        {"popen", "pclose", "fork", "vfork", "clone3", "execl", "execle", "execlp", "execv", "execve", "execvp",
+         "execvpe", "fexecve", "posix_spawn", "posix_spawnp", "daemon", "getppid", "setrlimit", "prlimit"});
+    add("processes", W::called, {"system", "clone"});
+    add("processes", W::qualified, {"process"});
+    add("signals", W::always,
+        {"killpg", "tgkill", "tkill", "sigaction", "sigprocmask", "pthread_sigmask", "pthread_kill", "ptrace",
+         "process_vm_writev", "process_vm_readv"});
+    add("signals", W::called, {"kill", "signal"});
+    add("linker", W::always,
+        {"asm", "init_priority", "dlopen", "dlsym", "dlmopen", "dlvsym", "extern", "syscall", "prctl"});
+    add("linker", W::qualified, {"gnu", "clang"});
+    add("test-framework", W::always,
+        {"gtest", "gmock", "UnitTest", "TestEventListener", "EmptyTestEventListener", "TestEventListeners",
+         "TestInfo", "TestPartResult", "RUN_ALL_TESTS", "InitGoogleTest", "TEST", "TEST_F", "TEST_P", "TYPED_TEST",
+         "ADD_FAILURE", "ADD_FAILURE_AT", "RecordProperty", "testkit"});
+    add("test-framework", W::called, {"SUCCEED", "FAIL"});
+    add("test-framework", W::qualified, {"testing"});
+    return r;
+  }();
+  return rules;
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// Identifiers a program never needs to spell: reserved names (`__attribute__`, `__libc_argv`)
+// and GoogleTest's macro families. The handful of reserved names debug printing uses stay.
+std::string reserved_category(const std::string& word) {
+  static const std::set<std::string> harmless = {"__func__", "__FILE__", "__LINE__", "__PRETTY_FUNCTION__",
+                                                 "__cplusplus", "__has_include", "__VA_ARGS__", "__VA_OPT__"};
+  if (starts_with(word, "EXPECT_") || starts_with(word, "ASSERT_") || starts_with(word, "GTEST_") ||
+      starts_with(word, "GMOCK_"))
+    return "test-framework";
+  if (starts_with(word, "__") && !harmless.count(word)) return "linker";
+  return {};
+}
+
+const std::set<std::string>& keywords() {
+  static const std::set<std::string> words = {
+      "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "concept",
+      "const", "consteval", "constexpr", "constinit", "const_cast", "continue", "co_await", "co_return",
+      "co_yield", "decltype", "default", "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit",
+      "export", "extern", "false", "float", "for", "friend", "goto", "if", "inline", "int", "long", "mutable",
+      "namespace", "new", "noexcept", "not", "nullptr", "operator", "or", "private", "protected", "public",
+      "register", "reinterpret_cast", "requires", "return", "short", "signed", "sizeof", "static",
+      "static_assert", "static_cast", "struct", "switch", "template", "this", "thread_local", "throw", "true",
+      "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
+      "while", "main"};
+  return words;
+}
+
+// Headers by what they give access to; anything not listed is refused as "includes".
+std::string header_category(const std::string& header, const IntegrityRules& rules, bool quoted) {
+  static const std::set<std::string> standard = {
+      "algorithm", "any", "array", "atomic", "barrier", "bit", "bitset", "cassert", "cctype", "cerrno",
+      "cfloat", "charconv", "chrono", "cinttypes", "climits", "clocale", "cmath", "codecvt", "compare",
+      "complex", "concepts", "condition_variable", "coroutine", "cstddef", "cstdint", "cstdio", "cstdlib",
+      "cstring", "ctime", "cwchar", "cwctype", "deque", "exception", "execution", "expected", "format",
+      "forward_list", "functional", "future", "initializer_list", "iomanip", "ios", "iosfwd", "iostream",
+      "istream", "iterator", "latch", "limits", "list", "locale", "map", "memory", "memory_resource", "mutex",
+      "new", "numbers", "numeric", "optional", "ostream", "queue", "random", "ranges", "ratio", "regex",
+      "scoped_allocator", "semaphore", "set", "shared_mutex", "source_location", "span", "sstream", "stack",
+      "stdexcept", "stop_token", "streambuf", "string", "string_view", "syncstream", "system_error", "thread",
+      "tuple", "type_traits", "typeindex", "typeinfo", "unordered_map", "unordered_set", "utility", "valarray",
+      "variant", "vector", "version", "assert.h", "stdio.h", "stdlib.h", "string.h", "stdint.h", "stddef.h",
+      "math.h", "errno.h", "limits.h", "time.h", "inttypes.h", "ctype.h"};
+  static const std::map<std::string, std::string> sensitive = {
+      {"fstream", "files"}, {"filesystem", "files"}, {"fcntl.h", "files"}, {"dirent.h", "files"},
+      {"csignal", "signals"}, {"signal.h", "signals"}, {"spawn.h", "processes"}, {"dlfcn.h", "linker"},
+      {"unistd.h", "posix"}, {"poll.h", "posix"}};
+  if (header.find("..") != std::string::npos || starts_with(header, "/")) return "includes";
+  if (quoted && header.find('/') == std::string::npos && rules.local_files.count(header)) return {};
+  if (standard.count(header)) return {};
+  if (auto it = sensitive.find(header); it != sensitive.end()) return it->second;
+  if (starts_with(header, "sys/") || starts_with(header, "linux/")) return "posix";
+  if (starts_with(header, "boost/process")) return "processes";
+  for (const char* refused : {"boost/dll", "boost/interprocess", "boost/filesystem", "boost/test", "boost/stacktrace",
+                              "boost/iostreams", "boost/program_options"})
+    if (starts_with(header, refused)) return "includes";
+  if (starts_with(header, "gtest/") || starts_with(header, "gmock/") || starts_with(header, "asynclings/testkit"))
+    return "test-framework";
+  if (starts_with(header, "boost/") || starts_with(header, "fmt/") || header == "asynclings/todo.hpp" ||
+      starts_with(header, "asynclings/client/"))
+    return {};
+  // A chapter's support library (ch07/monte_carlo.hpp).
+  if (header.size() > 5 && header[0] == 'c' && header[1] == 'h' && std::isdigit(static_cast<unsigned char>(header[2])) &&
+      std::isdigit(static_cast<unsigned char>(header[3])) && header[4] == '/')
+    return {};
+  return "includes";
+}
+
+const std::map<std::string, std::string>& category_reasons() {
+  static const std::map<std::string, std::string> reasons = {
+      {"exit", "ending the process yourself would end the tests before they report"},
+      {"files", "your code runs inside the test program, so it may not read or write files (the test report is one)"},
+      {"environment", "the test program's environment and arguments belong to the grader"},
+      {"processes", "starting other programs is not part of this exercise"},
+      {"signals", "signalling or tracing processes is not part of this exercise"},
+      {"posix", "this exercise works through Asio, not raw POSIX calls"},
+      {"linker", "low-level compiler and linker features (asm, attributes, reserved names, extern) could change code "
+                 "that is not yours"},
+      {"test-framework", "the tests and the test framework are the grader's, not part of your answer"},
+      {"preprocessor", "macros that rename or rebuild names could change the tests' code"},
+      {"includes", "this exercise uses the standard library, Boost (Asio) and fmt"},
+  };
+  return reasons;
+}
+
+}  // namespace
+
+const std::vector<std::string>& integrity_categories() {
+  static const std::vector<std::string> names = {"exit",  "files",  "environment",   "processes",
+                                                 "signals", "posix", "linker", "test-framework",
+                                                 "preprocessor", "includes"};
+  return names;
+}
+
+std::set<std::string> identifiers_of(const std::string& source) {
+  std::set<std::string> out;
+  for (const Token& t : tokenize(source))
+    if (t.kind == Kind::identifier) out.insert(t.text);
+  return out;
+}
+
+std::set<std::string> declared_tests(const std::string& source) {
+  std::set<std::string> out;
+  const std::vector<Token> t = tokenize(source);
+  for (std::size_t k = 0; k + 5 < t.size(); ++k) {
+    if (t[k].kind != Kind::identifier || (t[k].text != "TEST" && t[k].text != "TEST_F")) continue;
+    if (t[k + 1].text != "(" || t[k + 2].kind != Kind::identifier || t[k + 3].text != "," ||
+        t[k + 4].kind != Kind::identifier || t[k + 5].text != ")")
+      continue;
+    if (starts_with(t[k + 2].text, "DISABLED_") || starts_with(t[k + 4].text, "DISABLED_")) continue;
+    out.insert(t[k + 2].text + "." + t[k + 4].text);
+  }
+  return out;
+}
+
+std::vector<IntegrityFinding> scan_source(const std::string& name, const std::string& source,
+                                          const IntegrityRules& rules) {
+  std::vector<IntegrityFinding> findings;
+  const std::vector<Token> tokens = tokenize(source);
+  auto report = [&](const Token& at, const std::string& category, const std::string& construct) {
+    if (rules.allowed_categories.count(category)) return;
+    const auto& reasons = category_reasons();
+    const auto reason = reasons.find(category);
+    findings.push_back({name, at.line, category, construct, reason == reasons.end() ? "" : reason->second});
+  };
+  auto text = [&](std::size_t k) -> const std::string& {
+    static const std::string none;
+    return k < tokens.size() ? tokens[k].text : none;
+  };
+
+  for (std::size_t k = 0; k < tokens.size(); ++k) {
+    const Token& t = tokens[k];
+    if (t.kind == Kind::directive_hash) {
+      const std::string& directive = text(k + 1);
+      if (directive == "include" || directive == "include_next") {
+        if (directive == "include_next") {
+          report(t, "preprocessor", "#include_next");
+          continue;
+        }
+        // <…> arrives as punctuation and words; rebuild it from the line's tokens.
+        std::string header;
+        bool quoted = false;
+        if (k + 2 < tokens.size() && tokens[k + 2].kind == Kind::string) {
+          header = tokens[k + 2].text.substr(1, tokens[k + 2].text.size() - 2);
+          quoted = true;
+        } else if (text(k + 2) == "<") {
+          for (std::size_t j = k + 3; j < tokens.size() && tokens[j].line == t.line && tokens[j].text != ">"; ++j)
+            header += tokens[j].text;
+        } else {
+          report(t, "preprocessor", "#include of a macro");
+          continue;
+        }
+        const std::string category = header_category(header, rules, quoted);
+        if (!category.empty()) report(t, category, quoted ? "\"" + header + "\"" : "<" + header + ">");
+        while (k + 1 < tokens.size() && !tokens[k + 1].line_start) ++k;  // the header's words are not code
+      } else if (directive == "undef" || directive == "line" || directive == "pragma") {
+        if (directive == "pragma" && text(k + 2) == "once") continue;
+        report(t, "preprocessor", "#" + directive);
+      } else if (directive == "define") {
+        const std::string& macro = text(k + 2);
+        if (rules.test_identifiers.count(macro) || keywords().count(macro) || identifier_rules().count(macro) ||
+            !reserved_category(macro).empty())
+          report(t, "preprocessor", "#define " + macro);
+      }
+      continue;
+    }
+    if (t.kind == Kind::punct && t.text == "##") {
+      report(t, "preprocessor", "## (token pasting)");
+      continue;
+    }
+    if (t.kind == Kind::string) {
+      for (const char* path : {"/proc", "/dev/", "/sys/", ".json", "gtest", "GTEST_", "XML_OUTPUT", "/tmp"})
+        if (t.text.find(path) != std::string::npos) {
+          report(t, "files", "the path or name \"" + std::string(path) + "\" in a string");
+          break;
+        }
+      continue;
+    }
+    if (t.kind != Kind::identifier) continue;
+    const std::string& word = t.text;
+    const std::string before = k > 0 ? tokens[k - 1].text : "";
+    const std::string after = text(k + 1);
+    if (const std::string category = reserved_category(word); !category.empty()) {
+      report(t, category, word);
+      continue;
+    }
+    const auto& rules_by_name = identifier_rules();
+    const auto rule = rules_by_name.find(word);
+    if (rule == rules_by_name.end()) continue;
+    const bool member = before == "." || before == "->";
+    bool hit = false;
+    switch (rule->second.when) {
+      case Rule::When::always: hit = true; break;
+      case Rule::When::qualified: hit = before == "::" || after == "::"; break;
+      case Rule::When::called:
+        // A free function call: exit(…), ::exit(…), std::exit(…); never obj.exit(…) or
+        // boost::system::error_code. A qualifier other than std:: or :: is someone else's.
+        if (member || after != "(") break;
+        hit = before != "::" || k < 2 || tokens[k - 2].text == "std" || tokens[k - 2].kind != Kind::identifier;
+        break;
+    }
+    if (hit) report(t, rule->second.category, (before == "::" && k >= 2 && tokens[k - 2].kind == Kind::identifier
+                                                   ? tokens[k - 2].text + "::"
+                                                   : "") + word);
+  }
+  return findings;
+}
+
+std::string describe(const IntegrityFinding& f) {
+  return f.file + ":" + std::to_string(f.line) + ": `" + f.construct + "` is not allowed in this exercise: " + f.why;
+}
+
+}  // namespace asynclings::grader
