@@ -16,13 +16,19 @@
 // exception must reach main_flow's caller.
 //
 // An asio::awaitable is lazy (chapter 1): calling background_work() sends nothing, and
-// co_spawn(ex, work, use_awaitable) only starts it when you co_await the result. To start
-// it at once and collect it later, co_spawn it with asio::experimental::use_promise.
+// co_spawn(ex, work, use_awaitable) only starts it when you co_await the result. co_spawn with
+// a completion handler (or asio::experimental::use_promise) starts it at once. Beware the
+// promise in Boost 1.81: if the work FAILS while you are already waiting on the promise, the
+// wait yields a default value and no exception. Have the completion handler hand the
+// outcome (std::exception_ptr and value) to something you can co_await later, e.g. an
+// asio::experimental::channel.
 //
 // What the tests check: the log lines and their order; the server saw the background
 // request arrive before main_flow finished its own work (both were in flight together);
-// the returned value is the background response's request id; an exception thrown by the
-// background work reaches the caller.
+// main_flow returns only after the background work finished, with its value (the background
+// response's request id); an exception thrown by the background work reaches the caller,
+// both when it happens before main_flow waits for it and when it happens while main_flow is
+// already waiting; "All done" is logged only when the background work succeeded.
 //
 // Replace the ASYNCLINGS_TODO in main_flow. `grader hint ch03 ex2` helps.
 #pragma once
@@ -32,12 +38,15 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/experimental/promise.hpp>
 #include <boost/asio/experimental/use_promise.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <stdexcept>
 #include <string>

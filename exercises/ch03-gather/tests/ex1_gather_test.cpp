@@ -5,9 +5,12 @@
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
+#include <asynclings/todo.hpp>
 #include <gtest/gtest.h>
 
+#include <exception>
 #include <future>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -18,6 +21,7 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::diagnose;
 using asynclings::testkit::figure;
+using asynclings::testkit::Outcome;
 using asynclings::testkit::Stopwatch;
 using asynclings::testkit::tolerant_ms;
 
@@ -30,6 +34,16 @@ struct RequestFailed : std::runtime_error {
 // One request to /delay/{ms}ms; its value is the delay, so the result says which one it was.
 asio::awaitable<int> delayed(AsyncClient client, int ms) {
   std::string target = "/delay/" + std::to_string(ms) + "ms";
+  auto response = co_await client.get(std::move(target));
+  if (!response.ok()) throw RequestFailed(response.status);
+  co_return ms;
+}
+
+// A request the server answers with <code> after <ms>: the failure comes late, while the
+// caller is already waiting.
+asio::awaitable<int> fails_after(AsyncClient client, int ms, int code) {
+  std::string target = "/drip?delay=" + std::to_string(ms) + "ms&duration=0ms&numbytes=1&code=" +
+                       std::to_string(code);
   auto response = co_await client.get(std::move(target));
   if (!response.ok()) throw RequestFailed(response.status);
   co_return ms;
@@ -53,8 +67,10 @@ std::string show(const std::vector<int>& v) {
   return s + "]";
 }
 
+// Sequential only counts when nothing was aborted: requests cut off within a millisecond
+// of starting also look "one after another" (the cancellation checks come first).
 bool diagnosed_sequential(const asynclings::testkit::TraceView& t) {
-  if (t.size() >= 2 && t.sequential()) {
+  if (t.size() >= 2 && t.count(Outcome::client_aborted) == 0 && t.sequential()) {
     diagnose("sequential-awaits",
              "the server saw each request start only after the previous one finished: you "
              "co_awaited the awaitables one by one. Start them all first (co_spawn each with "
@@ -75,6 +91,38 @@ bool never_finished(const std::exception& e) {
   return dynamic_cast<const std::runtime_error*>(&e) != nullptr &&
          (what.find("did not finish") != std::string::npos ||
           what.find("can never finish") != std::string::npos);
+}
+
+// What gather threw: a RequestFailed's status, or the text of another exception (a
+// cancelled sibling's operation_aborted, say). NotImplemented (a stub) goes on.
+struct Thrown {
+  std::optional<int> status;
+  std::string other;
+};
+
+Thrown thrown_by(std::exception_ptr e) {
+  Thrown t;
+  try {
+    std::rethrow_exception(e);
+  } catch (const RequestFailed& failure) {
+    t.status = failure.status;
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (const std::exception& other) {
+    t.other = other.what();
+  }
+  return t;
+}
+
+bool diagnosed_others_cancelled(const asynclings::testkit::TraceView& t, const Thrown& thrown) {
+  if (t.count(Outcome::client_aborted) == 0) return false;
+  diagnose("others-cancelled",
+           "when one awaitable failed, gather cancelled the others (the server saw " +
+               std::to_string(t.count(Outcome::client_aborted)) + " request(s) aborted" +
+               (thrown.other.empty() ? "" : "; the caller got \"" + thrown.other + "\"") +
+               "): this gather lets every awaitable run to its end and rethrows afterwards. Wait "
+               "with wait_for_all(), not wait_for_one_error()");
+  return true;
 }
 
 class Gather : public asynclings::testkit::ServerTest {};
@@ -133,6 +181,13 @@ TEST_F(Gather, EmptyInputReturnsAnEmptyVectorPromptly) {
                "group never completes. Return an empty vector before building the group");
       return;
     }
+    if (dynamic_cast<const asynclings::NotImplemented*>(&e) == nullptr) {
+      diagnose("empty-input-throws",
+               std::string("gather of no awaitables threw (\"") + e.what() +
+                   "\"): like asyncio.gather(), gather of nothing is simply an empty result. "
+                   "Return an empty vector");
+      return;
+    }
     throw;
   }
   figure("wall_ms", wall.elapsed_ms(), "ms", "a few ms");
@@ -145,15 +200,114 @@ TEST_F(Gather, AnExceptionFromOneAwaitableReachesTheCaller) {
   std::vector<asio::awaitable<int>> work;
   work.push_back(delayed(async_client(), 100));
   work.push_back(fails_at_once(async_client()));
+  Thrown thrown;
   try {
     auto results = run(ch03::gather(std::move(work)));
     diagnose("error-lost",
              "one awaitable threw, but gather returned " + show(results) +
                  ": rethrow the first exception (std::rethrow_exception) instead of a value");
-  } catch (const RequestFailed& e) {
-    EXPECT_EQ(e.status, 500);
+    return;
+  } catch (...) {
+    thrown = thrown_by(std::current_exception());
   }
-  EXPECT_EQ(trace(2).size(), 2u);
+  auto t = trace(2);
+  EXPECT_EQ(t.size(), 2u);
+  if (diagnosed_others_cancelled(t, thrown)) return;
+  EXPECT_EQ(thrown.status, 500) << "gather should rethrow the RequestFailed; it threw " << thrown.other;
+}
+
+TEST_F(Gather, AFailureLetsTheOthersRunToTheirEndBeforeItIsRethrown) {
+  constexpr int kSlow = 300;
+  std::vector<asio::awaitable<int>> work;
+  work.push_back(delayed(async_client(), kSlow));
+  work.push_back(fails_at_once(async_client()));
+  Thrown thrown;
+  Stopwatch wall;
+  try {
+    auto results = run(ch03::gather(std::move(work)));
+    diagnose("error-lost",
+             "one awaitable threw, but gather returned " + show(results) +
+                 ": rethrow the first exception (std::rethrow_exception) instead of a value");
+    return;
+  } catch (...) {
+    thrown = thrown_by(std::current_exception());
+  }
+  const double thrown_ms = wall.elapsed_ms();
+  auto t = trace(2);
+  ASSERT_EQ(t.size(), 2u);
+  const auto slow = t.with_target_prefix("/delay/");
+  ASSERT_EQ(slow.size(), 1u);
+  figure("slow_request_completed", slow[0].outcome == Outcome::completed ? 1 : 0, "", "1 (not aborted)");
+  figure("thrown_ms", thrown_ms, "ms", ">= " + std::to_string(kSlow) + " (after the slow one finished)");
+  if (diagnosed_others_cancelled(t, thrown)) return;
+  if (diagnosed_sequential(t)) return;
+  if (thrown_ms < kSlow - 5.0) {
+    diagnose("error-before-others-finished",
+             "gather threw after " + std::to_string(int(thrown_ms)) + " ms, while the " +
+                 std::to_string(kSlow) + " ms request was still running and nobody waited for it: "
+                 "rethrow only once every awaitable has finished");
+    return;
+  }
+  EXPECT_EQ(thrown.status, 500) << "gather should rethrow the RequestFailed; it threw " << thrown.other;
+  EXPECT_EQ(slow[0].outcome, Outcome::completed);
+}
+
+TEST_F(Gather, WhenSeveralFailTheFirstInInputOrderIsRethrownEvenIfItFailsLast) {
+  // Input 0 fails last (503 at 200 ms, while gather is already waiting); input 1 fails at once.
+  std::vector<asio::awaitable<int>> work;
+  work.push_back(fails_after(async_client(), 200, 503));
+  work.push_back(fails_at_once(async_client()));
+  work.push_back(delayed(async_client(), 100));
+  Thrown thrown;
+  try {
+    auto results = run(ch03::gather(std::move(work)), std::chrono::seconds{5});
+    diagnose("error-lost",
+             "two awaitables threw, but gather returned " + show(results) +
+                 ". If you await promises (use_promise), Boost 1.81 loses an exception that "
+                 "arrives while the promise is being awaited: collect every outcome with a "
+                 "parallel group (wait_for_all) and rethrow the first exception in input order");
+    return;
+  } catch (...) {
+    thrown = thrown_by(std::current_exception());
+  }
+  auto t = trace(3);
+  ASSERT_EQ(t.size(), 3u);
+  if (diagnosed_others_cancelled(t, thrown)) return;
+  if (diagnosed_sequential(t)) return;
+  const auto status = thrown.status;
+  figure("rethrown_status", double(status.value_or(0)), "", "503 (input 0's failure)");
+  if (status == 500) {
+    diagnose("error-in-completion-order",
+             "gather rethrew the failure that happened first (input 1, status 500) instead of "
+             "the failure of the first awaitable in input order (input 0, status 503): look "
+             "through the exception_ptrs in input order, not in completion order");
+    return;
+  }
+  EXPECT_EQ(status, 503) << "gather should rethrow input 0's RequestFailed; it threw " << thrown.other;
+}
+
+TEST_F(Gather, AFailureThatArrivesWhileGatherIsWaitingReachesTheCaller) {
+  // Input 0 fails at 200 ms, after input 1 (100 ms) has succeeded.
+  std::vector<asio::awaitable<int>> work;
+  work.push_back(fails_after(async_client(), 200, 503));
+  work.push_back(delayed(async_client(), 100));
+  Thrown thrown;
+  try {
+    auto results = run(ch03::gather(std::move(work)), std::chrono::seconds{5});
+    diagnose("late-failure-lost",
+             "the first awaitable failed at about 200 ms, while gather was already waiting for "
+             "it, yet gather returned " + show(results) + ". Boost 1.81's use_promise loses an "
+             "exception that arrives while the promise is being awaited: collect the outcomes "
+             "with a parallel group (wait_for_all), which keeps every exception_ptr");
+    return;
+  } catch (...) {
+    thrown = thrown_by(std::current_exception());
+  }
+  auto t = trace(2);
+  ASSERT_EQ(t.size(), 2u);
+  if (diagnosed_others_cancelled(t, thrown)) return;
+  if (diagnosed_sequential(t)) return;
+  EXPECT_EQ(thrown.status, 503) << "gather should rethrow the RequestFailed; it threw " << thrown.other;
 }
 
 }  // namespace

@@ -7,12 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <exception>
+#include <stdexcept>
 #include <memory>
 #include <string>
 #include <vector>
 
 namespace {
 
+namespace asio = boost::asio;
+using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
@@ -20,6 +25,21 @@ using Lines = std::vector<std::string>;
 
 constexpr const char* kBackground = "/delay/300ms";
 constexpr const char* kOwnWork = "/delay/150ms";
+
+// run()'s report of a coroutine that never finished.
+bool never_finished(const std::exception& e) {
+  const std::string what = e.what();
+  return what.find("did not finish") != std::string::npos ||
+         what.find("can never finish") != std::string::npos;
+}
+
+void diagnose_hang() {
+  diagnose("exception-lost-caller-waits",
+           "the background work threw, and main_flow never came back: it waits for a result that "
+           "will never be delivered because the exception was dropped on the way (a detached "
+           "co_spawn, or a handler that only passes values on). Hand the exception_ptr to the "
+           "caller too, and rethrow it there");
+}
 
 std::ptrdiff_t position(const Lines& lines, const std::string& line) {
   auto it = std::find(lines.begin(), lines.end(), line);
@@ -32,11 +52,24 @@ std::string show(const Lines& lines) {
   return "[" + s + "]";
 }
 
+// Notes the moment main_flow came back (with a value or an exception).
+asio::awaitable<int> timed(asio::awaitable<int> flow, std::shared_ptr<Clock::time_point> returned_at) {
+  try {
+    const int value = co_await std::move(flow);
+    *returned_at = Clock::now();
+    co_return value;
+  } catch (...) {
+    *returned_at = Clock::now();
+    throw;
+  }
+}
+
 class SpawnNowAwaitLater : public asynclings::testkit::ServerTest {};
 
 TEST_F(SpawnNowAwaitLater, TheCallerKeepsGoingWhileTheBackgroundWorkRuns) {
   auto log = std::make_shared<ch03::Log>();
-  const int result = run(ch03::main_flow(async_client(), kBackground, kOwnWork, log));
+  auto returned_at = std::make_shared<Clock::time_point>();
+  const int result = run(timed(ch03::main_flow(async_client(), kBackground, kOwnWork, log), returned_at));
   auto t = trace(2);
   ASSERT_EQ(t.size(), 2u) << "expected one background request and one of the caller's own";
   const auto background = t.with_target_prefix(kBackground);
@@ -67,11 +100,30 @@ TEST_F(SpawnNowAwaitLater, TheCallerKeepsGoingWhileTheBackgroundWorkRuns) {
              "use_awaitable) is lazy; co_spawn(…, experimental::use_promise) starts it now");
     return;
   }
-  if (all_done >= 0 && (bg_done < 0 || bg_done > all_done)) {
+  const double returned_ms = t.ms(*returned_at);
+  figure("returned_ms", returned_ms, "ms", "after the background request finished");
+  if (returned_ms < bg_finish - 1.0) {
     diagnose("spawned-not-awaited",
-             "\"All done\" was logged before the background work finished: the spawned work was "
-             "never awaited, so its result was lost. Keep the promise co_spawn returns and "
-             "co_await it before logging \"All done\"");
+             "main_flow returned before the background request had finished: the spawned work "
+             "was never awaited, so its result (and any exception) was lost. Keep a handle on "
+             "it (a channel its completion handler sends to) and wait for it before \"All done\"");
+    return;
+  }
+  if (all_done >= 0 && (bg_done < 0 || bg_done > all_done)) {
+    diagnose("all-done-before-result",
+             "\"All done\" was logged before the background work finished, although main_flow "
+             "waited for it afterwards: log it only once the background's result is in hand");
+    return;
+  }
+  const auto did_other_line = position(lines, "Main did some other work");
+  if (did_other_line >= 0 && bg_done >= 0 && bg_done < did_other_line &&
+      log->times[std::size_t(did_other_line)] > *background[0].finish &&
+      t.ms(*own[0].finish) < bg_finish - 1.0) {
+    diagnose("own-work-joined-with-background",
+             "the caller's own request finished at " + std::to_string(int(own_finish)) +
+                 " ms but \"Main did some other work\" was logged only after the background work "
+                 "ended: the caller waited for its own work and the background together (`&&` or "
+                 "a group). Await only the own work, log, then wait for the background");
     return;
   }
   const Lines expected{"Main continues immediately", "Main did some other work",
@@ -91,7 +143,7 @@ TEST_F(SpawnNowAwaitLater, TheCallerKeepsGoingWhileTheBackgroundWorkRuns) {
 TEST_F(SpawnNowAwaitLater, AnExceptionInTheBackgroundWorkReachesTheCaller) {
   auto log = std::make_shared<ch03::Log>();
   try {
-    run(ch03::main_flow(async_client(), "/status/500", kOwnWork, log));
+    run(ch03::main_flow(async_client(), "/status/500", kOwnWork, log), std::chrono::seconds{2});
     diagnose("spawned-not-awaited",
              "the background work threw BackgroundFailed but main_flow returned normally: an "
              "exception in work nobody awaits is lost (co_spawn with detached drops it). "
@@ -99,13 +151,78 @@ TEST_F(SpawnNowAwaitLater, AnExceptionInTheBackgroundWorkReachesTheCaller) {
     return;
   } catch (const ch03::BackgroundFailed& e) {
     EXPECT_NE(std::string(e.what()).find("500"), std::string::npos) << e.what();
+  } catch (const std::runtime_error& e) {
+    if (!never_finished(e)) throw;
+    diagnose_hang();
+    return;
   }
   EXPECT_EQ(position(log->lines, "All done"), -1) << "log " << show(log->lines);
   ASSERT_NE(position(log->lines, "Main continues immediately"), -1)
       << "the caller should go on after spawning; log " << show(log->lines);
-  auto t = trace(2);
+  auto t = trace(1);  // run() is over: every request main_flow made has been sent
   EXPECT_EQ(t.size(), 2u);
-  EXPECT_EQ(t.count(Outcome::completed), 2u);
+  EXPECT_EQ(t.count(Outcome::completed), t.size());
+}
+
+// The background request fails at 300 ms, after the caller finished its own 150 ms of work
+// and started waiting: the failure arrives while someone is already waiting for it.
+TEST_F(SpawnNowAwaitLater, AFailureThatArrivesWhileTheCallerIsWaitingStillReachesTheCaller) {
+  auto log = std::make_shared<ch03::Log>();
+  const std::string late_failure = "/drip?delay=300ms&duration=0ms&numbytes=1&code=500";
+  bool threw = false;
+  int value = 0;
+  try {
+    value = run(ch03::main_flow(async_client(), late_failure, kOwnWork, log), std::chrono::seconds{2});
+  } catch (const ch03::BackgroundFailed& e) {
+    threw = true;
+    EXPECT_NE(std::string(e.what()).find("500"), std::string::npos) << e.what();
+  } catch (const std::runtime_error& e) {
+    if (!never_finished(e)) throw;
+    diagnose_hang();
+    return;
+  }
+  auto t = trace(1);  // run() is over: every request main_flow made has been sent
+  if (t.size() == 1 && t.with_target_prefix("/drip").size() == 1) {
+    diagnose("sequential-awaits",
+             "main_flow waited for the background work before starting its own: the caller "
+             "should start it, do its own work, and only then wait for it");
+    return;
+  }
+  ASSERT_EQ(t.size(), 2u) << "expected one background request and one of the caller's own";
+  const auto background = t.with_target_prefix("/drip");
+  const auto own = t.with_target_prefix(kOwnWork);
+  ASSERT_EQ(background.size(), 1u);
+  ASSERT_EQ(own.size(), 1u);
+  ASSERT_TRUE(background[0].finish && own[0].finish);
+  figure("background_failed_ms", t.ms(*background[0].finish), "ms", "about 300, after the caller waits");
+  figure("own_work_finish_ms", t.ms(*own[0].finish), "ms", "about 150");
+  if (t.ms(*background[0].finish) <= t.ms(own[0].arrival) + 1.0) {
+    diagnose("sequential-awaits",
+             "the background request finished before the caller's own work began: the caller "
+             "waited for it at once. Start it now, do the own work, then wait for it");
+    return;
+  }
+  const auto all_done = position(log->lines, "All done");
+  if (!threw && all_done >= 0 &&
+      t.ms(log->times[std::size_t(all_done)]) < t.ms(*background[0].finish) - 1.0) {
+    diagnose("spawned-not-awaited",
+             "\"All done\" was logged before the background request had even failed: the spawned "
+             "work was never awaited, so its exception was lost. Wait for it before \"All done\"");
+    return;
+  }
+  if (!threw) {
+    diagnose("late-failure-lost",
+             "the background work failed at about 300 ms, while main_flow was already waiting "
+             "for it, yet main_flow returned " + std::to_string(value) + " and logged " +
+                 show(log->lines) + ". In Boost 1.81 an experimental::promise that fails while "
+                 "it is being awaited hands back no exception (and `detached` drops it): deliver "
+                 "the background's outcome through something that keeps exceptions, e.g. a "
+                 "completion handler that sends the exception_ptr into a channel you then receive");
+    return;
+  }
+  EXPECT_EQ(position(log->lines, "All done"), -1) << "log " << show(log->lines);
+  EXPECT_EQ(position(log->lines, "Background work done"), -1) << "log " << show(log->lines);
+  EXPECT_NE(position(log->lines, "Main did some other work"), -1) << "log " << show(log->lines);
 }
 
 }  // namespace

@@ -49,7 +49,28 @@ bool never_finished(const std::exception& e) {
     return fe->code() == std::future_errc::broken_promise;
   }
   return dynamic_cast<const std::runtime_error*>(&e) != nullptr &&
-         std::string(e.what()).find("did not finish") != std::string::npos;
+         (std::string(e.what()).find("did not finish") != std::string::npos ||
+          std::string(e.what()).find("can never finish") != std::string::npos);
+}
+
+// Notes the moment as_completed came back (or threw).
+asio::awaitable<void> timed(asio::awaitable<void> work, std::shared_ptr<Clock::time_point> returned_at) {
+  try {
+    co_await std::move(work);
+  } catch (...) {
+    *returned_at = Clock::now();
+    throw;
+  }
+  *returned_at = Clock::now();
+}
+
+// A request the server answers with <code> after <ms>.
+asio::awaitable<int> fails_after(AsyncClient client, int ms, int code) {
+  std::string target = "/drip?delay=" + std::to_string(ms) + "ms&duration=0ms&numbytes=1&code=" +
+                       std::to_string(code);
+  auto response = co_await client.get(std::move(target));
+  if (!response.ok()) throw RequestFailed("status " + std::to_string(response.status));
+  co_return ms;
 }
 
 class AsCompleted : public asynclings::testkit::ServerTest {};
@@ -62,7 +83,8 @@ TEST_F(AsCompleted, HandlesEachResultAsSoonAsItArrives) {
   std::function<void(std::size_t, int)> on_result = [handled](std::size_t index, int value) {
     handled->push_back(Handled{index, value, Clock::now()});
   };
-  run(ch03::as_completed(std::move(work), on_result));
+  auto returned_at = std::make_shared<Clock::time_point>();
+  run(timed(ch03::as_completed(std::move(work), on_result), returned_at));
   auto t = trace(3);
   ASSERT_EQ(t.size(), 3u);
   ASSERT_EQ(handled->size(), 3u) << "on_result should be called once per awaitable";
@@ -79,6 +101,17 @@ TEST_F(AsCompleted, HandlesEachResultAsSoonAsItArrives) {
   const double first_handled = t.ms(handled->front().at);
   figure("first_handled_ms", first_handled, "ms", "about 100 (the shortest delay)");
   figure("slowest_finish_ms", slowest_finish, "ms", "about 300");
+  // Order first: handling in input order also makes the first call late (it waits for the
+  // 300 ms request), which is not the same mistake as waiting for everything.
+  std::vector<std::size_t> order;
+  for (const auto& h : *handled) order.push_back(h.index);
+  if (order == std::vector<std::size_t>{0, 1, 2}) {
+    diagnose("input-order",
+             "results were handled in input order (awaiting each one in turn), not in the order "
+             "they finished: each finished awaitable must report itself, e.g. by sending its "
+             "index and value into a channel that the caller receives from");
+    return;
+  }
   if (first_handled >= slowest_finish - 1.0) {
     diagnose("waited-for-all",
              "the first result was handled only after the slowest request had finished: "
@@ -86,11 +119,15 @@ TEST_F(AsCompleted, HandlesEachResultAsSoonAsItArrives) {
              "result from a channel as it arrives and call on_result right away");
     return;
   }
-  std::vector<std::size_t> order;
-  for (const auto& h : *handled) order.push_back(h.index);
-  if (order == std::vector<std::size_t>{0, 1, 2}) {
-    diagnose("input-order",
-             "results were handled in input order, not in the order they finished");
+  const double last_handled = t.ms(handled->back().at);
+  const double returned_ms = t.ms(*returned_at);
+  figure("returned_ms", returned_ms, "ms", "after the last on_result call");
+  if (returned_ms < last_handled) {
+    diagnose("returned-before-all-handled",
+             "as_completed returned at " + std::to_string(int(returned_ms)) + " ms, before the "
+                 "last result was handled (" + std::to_string(int(last_handled)) + " ms): the "
+                 "caller went on while results were still coming in. Receive all N results "
+                 "before returning");
     return;
   }
   EXPECT_EQ(order, (std::vector<std::size_t>{1, 2, 0})) << "expected the 100, 200, 300 ms results in that order";
@@ -117,6 +154,68 @@ TEST_F(AsCompleted, EmptyInputReturnsAtOnce) {
   }
   EXPECT_EQ(calls, 0);
   EXPECT_LE(wall.elapsed_ms(), tolerant_ms(100));
+}
+
+TEST_F(AsCompleted, AFailureIsRethrownWhenItArrivesAfterTheEarlierResultsWereHandled) {
+  // 50 ms succeeds, 150 ms fails (503), 400 ms would succeed last.
+  std::vector<asio::awaitable<int>> work;
+  work.push_back(delayed(async_client(), 400));
+  work.push_back(fails_after(async_client(), 150, 503));
+  work.push_back(delayed(async_client(), 50));
+  auto handled = std::make_shared<std::vector<Handled>>();
+  std::function<void(std::size_t, int)> on_result = [handled](std::size_t index, int value) {
+    handled->push_back(Handled{index, value, Clock::now()});
+  };
+  auto returned_at = std::make_shared<Clock::time_point>();
+  std::string error;
+  try {
+    run(timed(ch03::as_completed(std::move(work), on_result), returned_at), std::chrono::seconds{2});
+  } catch (const RequestFailed& e) {
+    error = e.what();
+  } catch (const std::runtime_error& e) {
+    if (!never_finished(e)) throw;
+    diagnose("exception-lost-caller-waits",
+             "one awaitable threw and as_completed never returned: the failure was dropped on "
+             "the way (a detached co_spawn, or a sender that only sends values), so the caller "
+             "waits for a result that never comes. Send the exception_ptr too, and rethrow it");
+    return;
+  }
+  auto t = trace(3);
+  ASSERT_EQ(t.size(), 3u);
+  if (t.sequential()) {
+    diagnose("sequential-awaits",
+             "the server saw the requests one after another: co_spawn every awaitable first");
+    return;
+  }
+  const auto failing = t.with_target_prefix("/drip");
+  const auto slowest = t.with_target_prefix("/delay/400ms");
+  ASSERT_EQ(failing.size(), 1u);
+  ASSERT_EQ(slowest.size(), 1u);
+  ASSERT_TRUE(failing[0].finish && slowest[0].finish);
+  const double failed_ms = t.ms(*failing[0].finish);
+  const double slowest_ms = t.ms(*slowest[0].finish);
+  const double returned_ms = t.ms(*returned_at);
+  figure("failure_ms", failed_ms, "ms", "about 150");
+  figure("thrown_ms", returned_ms, "ms", "about 150, when the failure arrived");
+  if (error.empty()) {
+    diagnose("error-lost",
+             "the awaitable at index 1 failed, but as_completed returned normally after handling " +
+                 std::to_string(handled->size()) + " result(s): rethrow an arrival's exception "
+                 "(std::rethrow_exception) instead of skipping it");
+    return;
+  }
+  if (returned_ms >= slowest_ms - 1.0) {
+    diagnose("error-delayed",
+             "the failure arrived at " + std::to_string(int(failed_ms)) + " ms but as_completed "
+                 "threw it only at " + std::to_string(int(returned_ms)) + " ms, after the slowest "
+                 "request: rethrow it as soon as it is received, like asyncio.as_completed");
+    return;
+  }
+  ASSERT_EQ(handled->size(), 1u) << "only the 50 ms result comes before the failure";
+  EXPECT_EQ(handled->front().index, 2u);
+  EXPECT_EQ(handled->front().value, 50);
+  EXPECT_EQ(error, "status 503");
+  EXPECT_LT(returned_ms, failed_ms + tolerant_ms(60));
 }
 
 }  // namespace
