@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <cstdio>
 #include <exception>
 #include <optional>
@@ -315,15 +316,21 @@ struct DelayServer::Impl {
     }
   }
 
-  // GET /trace[?tag=t] -> the records as JSON; POST|DELETE /trace/reset[?tag=t] -> clear
-  // the records and the tag's /flaky and /lease counters. Every write has a deadline
-  // (trace_write_timeout): a client that asks and never reads is dropped.
+  // GET /trace[?tag=t][&since=id] -> the records as JSON (since: only later ids);
+  // POST|DELETE /trace/reset[?tag=t] -> clear the records and the tag's /flaky and /lease
+  // counters. Every write has a deadline (trace_write_timeout): a client that asks and never
+  // reads is dropped.
   asio::awaitable<bool> answer_trace(beast::tcp_stream& stream, const Request& request, const Target& target) {
     const std::string tag = target.query_or("tag", "");
+    const std::string since_text = target.query_or("since", "");
+    std::uint64_t since = 0;
+    const bool since_ok = since_text.empty() ||
+                          std::from_chars(since_text.data(), since_text.data() + since_text.size(), since).ptr ==
+                              since_text.data() + since_text.size();
     const bool reset = target.segments.size() == 2 && target.segments[1] == "reset";
     const bool head = request.method() == http::verb::head;
-    const bool read = target.segments.size() == 1 && (request.method() == http::verb::get || head);
-    if (read && tag.empty()) co_return co_await send_whole_trace(stream, request);
+    const bool read = target.segments.size() == 1 && (request.method() == http::verb::get || head) && since_ok;
+    if (read && tag.empty() && since == 0) co_return co_await send_whole_trace(stream, request);
     http::response<http::string_body> res{http::status::ok, request.version()};
     res.set(http::field::content_type, "application/json");
     if (reset && request.method() != http::verb::get && !head) {
@@ -331,14 +338,14 @@ struct DelayServer::Impl {
       state.reset_counters(tag);
       res.body() = R"({"reset":true})";
     } else if (read) {
-      res.body() = state.trace.to_json(tag);  // one tag's records: small, in one piece
+      res.body() = state.trace.to_json(tag, since);  // a tag's or the newest records: in one piece
     } else if (target.segments.size() == 1 && request.method() == http::verb::delete_) {
       state.trace.reset(tag);
       state.reset_counters(tag);
       res.body() = R"({"reset":true})";
     } else {
       res.result(http::status::bad_request);
-      res.body() = R"({"error":"use GET /trace[?tag=t] or POST /trace/reset[?tag=t]"})";
+      res.body() = R"({"error":"use GET /trace[?tag=t][&since=id] or POST /trace/reset[?tag=t]"})";
     }
     res.keep_alive(request.keep_alive());
     res.prepare_payload();

@@ -194,9 +194,9 @@ std::uint64_t Trace::append_json(std::string& out, const std::string& tag, std::
   return it == records_.end() ? 0 : it->id;
 }
 
-std::string Trace::to_json(const std::string& tag) const {
+std::string Trace::to_json(const std::string& tag, std::uint64_t after_id) const {
   std::string records;
-  for (std::uint64_t next = 1; (next = append_json(records, tag, next, 1024)) != 0;) {
+  for (std::uint64_t next = after_id + 1; (next = append_json(records, tag, next, 1024)) != 0;) {
   }
   return "{\"dropped\":" + std::to_string(dropped()) + ",\"requests\":[" + records + "]}";
 }

@@ -129,6 +129,25 @@ TEST(TraceEndpoint, AClientThatNeverReadsTheTraceIsDroppedAtTheDeadline) {
   EXPECT_EQ(got.find("0\r\n\r\n", got.size() - 5), std::string::npos) << "the body must be incomplete";
 }
 
+TEST(TraceEndpoint, SinceReturnsOnlyLaterRecords) {
+  auto server = started_server();
+  client::BlockingClient http{address_of(*server, "since")};
+  for (int i = 0; i < 5; ++i) http.get("/status/200");
+  client::BlockingClient other{address_of(*server, "other")};
+  other.get("/status/200");
+  ASSERT_TRUE(server->trace().wait_settled("", seconds{5}));
+  auto later = json::parse(http.get("/trace?since=3").body)["requests"];
+  ASSERT_EQ(later.size(), 3u);
+  EXPECT_EQ(later[0]["id"], 4);
+  auto mine = json::parse(http.get("/trace?tag=since&since=3").body)["requests"];
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[1]["id"], 5);
+  EXPECT_TRUE(json::parse(http.get("/trace?since=6").body)["requests"].empty());
+  EXPECT_EQ(json::parse(http.get("/trace?since=0").body)["requests"].size(), 6u);
+  EXPECT_EQ(http.get("/trace?since=-1").status, 400);
+  EXPECT_EQ(http.get("/trace?since=x").status, 400);
+}
+
 TEST(TraceEndpoint, ResetGivesTheMemoryBack) {
   auto server = started_server();
   ::malloc_trim(0);  // what earlier tests in this process freed is not counted as ours

@@ -72,7 +72,8 @@ class Trace {
   // {"dropped":N,"requests":[{id,tag,method,target,connection,arrival_ms,…}]};
   // times in milliseconds since the server started. Valid JSON for any bytes: invalid UTF-8
   // in a tag, method or target is replaced by U+FFFD.
-  std::string to_json(const std::string& tag = {}) const;
+  // <after_id>: only records with a larger id (GET /trace?since=N), for polling.
+  std::string to_json(const std::string& tag = {}, std::uint64_t after_id = 0) const;
   // For serialising a large trace piece by piece: appends the JSON objects of at most
   // <max_records> records of <tag> (every record when empty) whose id is at least <from_id>,
   // each preceded by a comma unless <out> is empty. Returns the id to continue from, or 0
