@@ -4,8 +4,11 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 namespace asynclings::grader {
@@ -105,7 +108,7 @@ std::vector<TestResult> partial_results(const std::filesystem::path& file, const
   std::ifstream in(file);
   std::string lines;
   for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line.back() == '}') lines += (lines.empty() ? "" : ",") + line;
+    if (!line.empty() && line.back() == '}' && line.rfind("{\"hang\"", 0) != 0) lines += (lines.empty() ? "" : ",") + line;
   if (!lines.empty()) {
     try {
       tests = parse_gtest_json(R"({"testsuites": [{"name": "partial", "testsuite": [)" + lines + "]}]}").tests;
@@ -123,6 +126,41 @@ std::vector<TestResult> partial_results(const std::filesystem::path& file, const
     tests.push_back(std::move(t));
   }
   return tests;
+}
+
+// What the testkit's watchdog saw just before the limit (testkit_main.cpp): the requests of
+// the hung test still open at the server, and whether the process was busy or idle. One
+// sentence for the TIMED OUT verdict; empty when there is no such line.
+std::string hang_reading(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  std::string reading;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("{\"hang\"", 0) != 0) continue;
+    try {
+      const auto hang = nlohmann::json::parse(line).at("hang");
+      const double cpu = hang.value("cpu_in_last_second", 0.0);
+      const auto& open = hang.at("open_requests");
+      std::ostringstream out;
+      if (!open.empty()) {
+        out << "it was waiting for " << open.size() << (open.size() == 1 ? " request" : " requests")
+            << " still open at the server (";
+        for (std::size_t i = 0; i < open.size() && i < 3; ++i)
+          out << (i ? ", " : "") << open[i].value("target", "?") << " open for " << open[i].value("open_for_ms", 0) << " ms";
+        if (open.size() > 3) out << ", …";
+        out << ")";
+      } else if (cpu > 0.5) {
+        out << "no request of this test was open at the server, and the process was busy (" << std::fixed
+            << std::setprecision(2) << cpu << " CPU-seconds in the last second): a loop that never waits or never ends";
+      } else {
+        out << "no request of this test was open at the server, and the process was idle: it waited for something "
+               "nothing completes (a future or join on the loop's own thread, a lock, a timer never started, a "
+               "channel nobody sends to)";
+      }
+      reading = out.str();
+    } catch (const nlohmann::json::exception&) {
+    }
+  }
+  return reading;
 }
 
 // "asynclings-frame: <object> 0x<offset>" lines (testkit_main.cpp) -> the first frame that
@@ -193,6 +231,9 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   // Colours in the captured output would garble the excerpt we show.
   run_options.extra_env.push_back("GTEST_COLOR=no");
   run_options.extra_env.push_back("ASYNCLINGS_PARTIAL_RESULTS=" + partial.string());
+  // The watchdog reports what a hung test waited for shortly before the limit.
+  const auto limit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options.time_limit).count();
+  if (limit_ms > 3000) run_options.extra_env.push_back("ASYNCLINGS_HANG_REPORT_AT_MS=" + std::to_string(limit_ms - 700));
   const RunResult run = run_process(
       {binary.string(), "--gtest_output=json:" + results.string(), "--gtest_color=no"}, run_options);
 
@@ -248,6 +289,7 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
       report.message = m.str();
       report.running_test = last_running_test(run.output);
       if (!report.running_test.empty()) report.message = "hung in " + report.running_test + ": " + report.message;
+      if (const std::string reading = hang_reading(partial); !reading.empty()) report.message += "; " + reading;
       keep_partial("did not finish: the run was stopped here after " + std::to_string(static_cast<int>(report.time_limit_s)) + " s");
       return;
     }

@@ -143,7 +143,7 @@ std::vector<Token> tokenize(const std::string& s) {
 
 struct Rule {
   std::string category;
-  enum class When { always, called, qualified } when = When::always;
+  enum class When { always, called, qualified, unless_member } when = When::always;
 };
 
 // Identifiers refused wherever they appear (always), only when called as a free function
@@ -155,8 +155,11 @@ const std::map<std::string, Rule>& identifier_rules() {
     auto add = [&](const std::string& category, W when, std::initializer_list<const char*> names) {
       for (const char* name : names) r[name] = Rule{category, when};
     };
-    add("exit", W::always, {"_exit", "_Exit", "quick_exit", "at_quick_exit", "atexit", "on_exit"});
-    add("exit", W::called, {"exit"});
+    add("exit", W::always, {"_exit", "_Exit", "quick_exit", "at_quick_exit", "atexit", "on_exit", "setjmp", "longjmp",
+                            "_setjmp", "_longjmp", "sigsetjmp", "siglongjmp", "swapcontext", "setcontext", "makecontext",
+                            "pthread_exit"});
+    // Anywhere but as a member: `auto f = std::exit; f(0);` ends the process as surely.
+    add("exit", W::unless_member, {"exit"});
     add("files", W::always,
         {"fopen", "fopen64", "freopen", "fdopen", "open64", "openat", "creat", "ofstream", "ifstream", "fstream",
          "basic_ofstream", "basic_ifstream", "basic_fstream", "filebuf", "basic_filebuf", "filesystem", "unlink",
@@ -170,7 +173,8 @@ const std::map<std::string, Rule>& identifier_rules() {
     add("processes", W::always,
         {"popen", "pclose", "fork", "vfork", "clone3", "execl", "execle", "execlp", "execv", "execve", "execvp",
          "execvpe", "fexecve", "posix_spawn", "posix_spawnp", "daemon", "getppid", "setrlimit", "prlimit"});
-    add("processes", W::called, {"system", "clone"});
+    add("processes", W::called, {"clone"});
+    add("processes", W::unless_member, {"system"});  // boost::system::error_code is fine: see below
     add("processes", W::qualified, {"process"});
     add("signals", W::always,
         {"killpg", "tgkill", "tkill", "sigaction", "sigprocmask", "pthread_sigmask", "pthread_kill", "ptrace",
@@ -381,14 +385,26 @@ std::vector<IntegrityFinding> scan_source(const std::string& name, const std::st
     if (rule == rules_by_name.end()) continue;
     const bool member = before == "." || before == "->";
     bool hit = false;
+    const std::string qualifier = before == "::" && k >= 2 && tokens[k - 2].kind == Kind::identifier ? tokens[k - 2].text : "";
     switch (rule->second.when) {
       case Rule::When::always: hit = true; break;
+      case Rule::When::unless_member:
+        // Boost's error-code namespace (boost::system, or `system::` after a using) is not
+        // the function.
+        hit = !member && qualifier != "boost" && after != "::";
+        break;
       case Rule::When::qualified: hit = before == "::" || after == "::"; break;
       case Rule::When::called:
-        // A free function call: exit(…), ::exit(…), std::exit(…); never obj.exit(…) or
-        // boost::system::error_code. A qualifier other than std:: or :: is someone else's.
-        if (member || after != "(") break;
-        hit = before != "::" || k < 2 || tokens[k - 2].text == "std" || tokens[k - 2].kind != Kind::identifier;
+        // A free function called (kill(…), ::kill(…), any::kill(…) — a namespace alias can
+        // rename std), or named through std:: or :: without a call (a function pointer);
+        // never obj.kill(…).
+        if (member) break;
+        {
+          // `= &kill` takes its address; `cancellation_signal& signal` declares a reference.
+          const bool address_of = before == "&" && k >= 2 && tokens[k - 2].kind == Kind::punct &&
+                                  tokens[k - 2].text != ">" && tokens[k - 2].text != ")";
+          hit = after == "(" || address_of || (before == "::" && (qualifier.empty() || qualifier == "std"));
+        }
         break;
     }
     if (hit) report(t, rule->second.category, (before == "::" && k >= 2 && tokens[k - 2].kind == Kind::identifier

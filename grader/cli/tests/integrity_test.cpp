@@ -49,6 +49,10 @@ TEST(Integrity, EndingTheProcessIsRefusedHoweverItIsSpelled) {
   EXPECT_EQ(categories(scan("void f() { ::exit(0); }")), "exit");
   EXPECT_EQ(categories(scan("void f() { std::quick_exit(0); }")), "exit");
   EXPECT_EQ(categories(scan("static int r = std::atexit([] {});")), "exit");
+  EXPECT_EQ(categories(scan("void f() { auto leave = std::exit; leave(0); }")), "exit");
+  EXPECT_EQ(categories(scan("namespace s = std; void f() { s::exit(0); }")), "exit");
+  EXPECT_EQ(categories(scan("void f() { std::longjmp(env, 1); }")), "exit");
+  EXPECT_EQ(categories(scan("void f(Loop& loop) { loop.exit(); }")), "") << "a member called exit is someone else's";
   // A backslash-newline inside the name still spells it for the compiler.
   EXPECT_EQ(categories(scan("void f() { _ex\\\nit(0); }")), "exit");
 }
@@ -61,6 +65,8 @@ TEST(Integrity, TouchingFilesTheEnvironmentProcessesAndSignalsIsRefused) {
   EXPECT_EQ(categories(scan("int pid = fork();")), "processes");
   EXPECT_EQ(categories(scan("void f() { std::system(\"x\"); }")), "processes");
   EXPECT_EQ(categories(scan("void f() { ::kill(getppid(), 9); }")), "signals,processes");
+  EXPECT_EQ(categories(scan("namespace p = std; auto run = &p::system;")), "processes");
+  EXPECT_EQ(categories(scan("using namespace boost; system::error_code ec; boost::system::error_code e2;")), "");
 }
 
 TEST(Integrity, TheTestFrameworkAndTheLinkerAreOffLimits) {

@@ -5,8 +5,19 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 namespace asynclings::testkit {
+namespace {
+std::mutex running_tag_mutex;
+std::string running_tag;
+std::atomic<bool> server_started{false};
+
+void set_running_tag(std::string tag) {
+  std::lock_guard lock(running_tag_mutex);
+  running_tag = std::move(tag);
+}
+}  // namespace
 
 server::DelayServer& shared_server() {
   // Started on first use, so test binaries that never touch the server never open a port;
@@ -14,9 +25,17 @@ server::DelayServer& shared_server() {
   static const auto server = [] {
     auto s = std::make_unique<server::DelayServer>();
     s->start();
+    server_started = true;
     return s;
   }();
   return *server;
+}
+
+bool shared_server_started() { return server_started; }
+
+std::string running_test_tag() {
+  std::lock_guard lock(running_tag_mutex);
+  return running_tag;
 }
 
 void ServerTest::SetUp() {
@@ -25,9 +44,11 @@ void ServerTest::SetUp() {
   const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
   tag_ = fmt::format("{}.{}#{}", test->test_suite_name(), test->name(), ++counter);
   start_ = Clock::now();
+  set_running_tag(tag_);
 }
 
 void ServerTest::TearDown() {
+  set_running_tag({});
   auto& trace = shared_server().trace();
   // The server stamps a finish just after the client has read the last byte; a moment's
   // grace lets the attached trace show those finishes. Requests a test deliberately left

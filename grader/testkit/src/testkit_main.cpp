@@ -1,9 +1,12 @@
 // The main() of every chapter test binary.
+#include <asynclings/testkit/server_test.hpp>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include <dlfcn.h>
 #include <execinfo.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -11,8 +14,52 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 namespace {
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
+
+// Just before the grader's time limit (ASYNCLINGS_HANG_REPORT_AT_MS after start), says what
+// the running test was waiting for: its requests still open at the server, and whether the
+// process was busy (a loop that never waits) or idle (waiting for something that never
+// comes) over the last second. One line in the partial results; the grader puts it in the
+// TIMED OUT verdict.
+void start_hang_watchdog(const char* partial_path, long report_at_ms) {
+  std::thread([path = std::string(partial_path), report_at_ms] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(report_at_ms - 1000));
+    const double cpu_before = cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const double busy = cpu_seconds() - cpu_before;  // CPU seconds in one wall second
+    const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
+    nlohmann::json hang = {{"test", test ? std::string(test->test_suite_name()) + "." + test->name() : ""},
+                           {"cpu_in_last_second", busy}};
+    auto open = nlohmann::json::array();
+    const std::string tag = asynclings::testkit::running_test_tag();
+    if (!tag.empty() && asynclings::testkit::shared_server_started()) {
+      int finished = 0;
+      for (const auto& r : asynclings::testkit::shared_server().trace().records(tag)) {
+        if (r.outcome != asynclings::server::Outcome::in_progress) {
+          ++finished;
+          continue;
+        }
+        const auto since = std::chrono::duration_cast<std::chrono::milliseconds>(
+            asynclings::server::Clock::now() - r.arrival);
+        open.push_back({{"target", r.target}, {"open_for_ms", since.count()}});
+      }
+      hang["finished_requests"] = finished;
+    }
+    hang["open_requests"] = open;
+    std::ofstream(path, std::ios::app) << nlohmann::json{{"hang", hang}}.dump(-1, ' ', false,
+                                                                              nlohmann::json::error_handler_t::replace)
+                                       << "\n" << std::flush;
+  }).detach();
+}
 
 // Each finished test, as one line in GoogleTest's own JSON shape, appended to the file the
 // grader names in ASYNCLINGS_PARTIAL_RESULTS. When the binary hangs or crashes, GoogleTest
@@ -90,8 +137,11 @@ int main(int argc, char** argv) {
   install_crash_frames();  // sanitizers print their own, better, frames
 #endif
   ::testing::InitGoogleTest(&argc, argv);
-  if (const char* partial = std::getenv("ASYNCLINGS_PARTIAL_RESULTS"); partial && *partial)
+  if (const char* partial = std::getenv("ASYNCLINGS_PARTIAL_RESULTS"); partial && *partial) {
     ::testing::UnitTest::GetInstance()->listeners().Append(new PartialResults(partial));
+    const char* at = std::getenv("ASYNCLINGS_HANG_REPORT_AT_MS");
+    if (const long at_ms = at ? std::atol(at) : 0; at_ms > 1500) start_hang_watchdog(partial, at_ms);
+  }
   const int result = RUN_ALL_TESTS();
   // The report is written: end here, without running static destructors or at-exit
   // handlers. Code of the student's that would run after the tests (to rewrite the report,

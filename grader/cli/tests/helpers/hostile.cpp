@@ -118,7 +118,9 @@ int main(int argc, char** argv) {
     if (const char* partial = std::getenv("ASYNCLINGS_PARTIAL_RESULTS"))
       std::ofstream(partial) << R"({"classname": "Hostile", "name": "First", "status": "RUN", "result": "COMPLETED", )"
                              << R"("time": "0.1s", "failures": [{"failure": "wrong", "type": ""}], )"
-                             << R"("diagnosis": "sequential-awaits", "diagnosis_detail": "one after another"})" << "\n";
+                             << R"("diagnosis": "sequential-awaits", "diagnosis_detail": "one after another"})" << "\n"
+                             << R"({"hang": {"test": "Hostile.Second", "cpu_in_last_second": 0.01, "finished_requests": 1, )"
+                             << R"("open_requests": [{"target": "/delay/5?tag=t", "open_for_ms": 900}]}})" << "\n";
     announce_test();
     volatile unsigned long n = 0;
     for (;;) n = n + 1;

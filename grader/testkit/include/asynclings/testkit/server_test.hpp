@@ -32,6 +32,12 @@ namespace asynclings::testkit {
 // The binary's server, started on first use.
 server::DelayServer& shared_server();
 
+// The trace tag of the ServerTest running now ("" between tests): what a hang report looks
+// up at the server (testkit_main.cpp).
+std::string running_test_tag();
+// Whether the server has been started (a hang report never starts it).
+bool shared_server_started();
+
 class ServerTest : public ::testing::Test {
  protected:
   void SetUp() override;
