@@ -144,6 +144,10 @@ std::vector<Token> tokenize(const std::string& s) {
 struct Rule {
   std::string category;
   enum class When { always, called, qualified, unless_member } when = When::always;
+  // For `called`: the arguments the system function takes, so a student's own `kill()` or
+  // `open()` of another arity is not mistaken for it.
+  int min_args = 0;
+  int max_args = 99;
 };
 
 // Identifiers refused wherever they appear (always), only when called as a free function
@@ -167,6 +171,8 @@ const std::map<std::string, Rule>& identifier_rules() {
          "chown", "truncate", "ftruncate", "mkstemp", "mkdtemp", "tmpfile", "tmpnam", "realpath", "readlink",
          "opendir", "mmap", "mmap64", "sendfile", "dup2", "dup3"});
     add("files", W::called, {"open", "rename"});
+    r["open"].min_args = 2, r["open"].max_args = 3;
+    r["rename"].min_args = r["rename"].max_args = 2;
     add("environment", W::always,
         {"getenv", "secure_getenv", "setenv", "unsetenv", "putenv", "clearenv", "environ", "getauxval",
          "program_invocation_name", "program_invocation_short_name"});
@@ -174,12 +180,15 @@ const std::map<std::string, Rule>& identifier_rules() {
         {"popen", "pclose", "fork", "vfork", "clone3", "execl", "execle", "execlp", "execv", "execve", "execvp",
          "execvpe", "fexecve", "posix_spawn", "posix_spawnp", "daemon", "getppid", "setrlimit", "prlimit"});
     add("processes", W::called, {"clone"});
+    r["clone"].min_args = 3;
     add("processes", W::unless_member, {"system"});  // boost::system::error_code is fine: see below
     add("processes", W::qualified, {"process"});
     add("signals", W::always,
         {"killpg", "tgkill", "tkill", "sigaction", "sigprocmask", "pthread_sigmask", "pthread_kill", "ptrace",
          "process_vm_writev", "process_vm_readv"});
     add("signals", W::called, {"kill", "signal"});
+    r["kill"].min_args = r["kill"].max_args = 2;
+    r["signal"].min_args = r["signal"].max_args = 2;
     add("linker", W::always,
         {"asm", "init_priority", "dlopen", "dlsym", "dlmopen", "dlvsym", "extern", "syscall", "prctl"});
     add("linker", W::qualified, {"gnu", "clang"});
@@ -195,6 +204,20 @@ const std::map<std::string, Rule>& identifier_rules() {
 }
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The number of arguments of the call whose "(" is tokens[open] (0 for "()").
+int argument_count(const std::vector<Token>& tokens, std::size_t open) {
+  int depth = 0, commas = 0;
+  for (std::size_t k = open; k < tokens.size(); ++k) {
+    const std::string& t = tokens[k].text;
+    if (tokens[k].kind != Kind::punct) continue;
+    if (t == "(" || t == "[" || t == "{") ++depth;
+    else if (t == ")" || t == "]" || t == "}") {
+      if (--depth == 0) return k == open + 1 ? 0 : commas + 1;
+    } else if (t == "," && depth == 1) ++commas;
+  }
+  return commas + 1;
+}
 
 // Identifiers a program never needs to spell: reserved names (`__attribute__`, `__libc_argv`)
 // and GoogleTest's macro families. The handful of reserved names debug printing uses stay.
@@ -236,11 +259,15 @@ std::string header_category(const std::string& header, const IntegrityRules& rul
       "stdexcept", "stop_token", "streambuf", "string", "string_view", "syncstream", "system_error", "thread",
       "tuple", "type_traits", "typeindex", "typeinfo", "unordered_map", "unordered_set", "utility", "valarray",
       "variant", "vector", "version", "assert.h", "stdio.h", "stdlib.h", "string.h", "stdint.h", "stddef.h",
-      "math.h", "errno.h", "limits.h", "time.h", "inttypes.h", "ctype.h"};
+      "math.h", "errno.h", "limits.h", "time.h", "inttypes.h", "ctype.h", "cstdarg", "cfenv", "cuchar",
+      "ciso646", "cstdalign", "cstdbool", "stdarg.h", "stdbool.h", "stdatomic.h", "bits/stdc++.h",
+      // POSIX headers a student reaches for without meaning harm (sleep, usleep, getpid): the
+      // dangerous calls they declare are refused by name, so a sleep gets its real diagnosis.
+      "unistd.h", "sys/types.h", "sys/time.h", "sched.h", "pthread.h"};
   static const std::map<std::string, std::string> sensitive = {
       {"fstream", "files"}, {"filesystem", "files"}, {"fcntl.h", "files"}, {"dirent.h", "files"},
       {"csignal", "signals"}, {"signal.h", "signals"}, {"spawn.h", "processes"}, {"dlfcn.h", "linker"},
-      {"unistd.h", "posix"}, {"poll.h", "posix"}};
+      {"poll.h", "posix"}};
   if (header.find("..") != std::string::npos || starts_with(header, "/")) return "includes";
   if (quoted && header.find('/') == std::string::npos && rules.local_files.count(header)) return {};
   if (standard.count(header)) return {};
@@ -350,7 +377,10 @@ std::vector<IntegrityFinding> scan_source(const std::string& name, const std::st
         if (!category.empty()) report(t, category, quoted ? "\"" + header + "\"" : "<" + header + ">");
         while (k + 1 < tokens.size() && !tokens[k + 1].line_start) ++k;  // the header's words are not code
       } else if (directive == "undef" || directive == "line" || directive == "pragma") {
-        if (directive == "pragma" && text(k + 2) == "once") continue;
+        // #pragma once, and the ones that only talk to the reader or silence a warning.
+        if (directive == "pragma" && (text(k + 2) == "once" || text(k + 2) == "message" ||
+                                      (text(k + 2) == "GCC" && text(k + 3) == "diagnostic")))
+          continue;
         report(t, "preprocessor", "#" + directive);
       } else if (directive == "define") {
         const std::string& macro = text(k + 2);
@@ -403,7 +433,9 @@ std::vector<IntegrityFinding> scan_source(const std::string& name, const std::st
           // `= &kill` takes its address; `cancellation_signal& signal` declares a reference.
           const bool address_of = before == "&" && k >= 2 && tokens[k - 2].kind == Kind::punct &&
                                   tokens[k - 2].text != ">" && tokens[k - 2].text != ")";
-          hit = after == "(" || address_of || (before == "::" && (qualifier.empty() || qualifier == "std"));
+          const int args = after == "(" ? argument_count(tokens, k + 1) : -1;
+          const bool call = args >= rule->second.min_args && args <= rule->second.max_args;
+          hit = call || address_of || (before == "::" && after != "(" && (qualifier.empty() || qualifier == "std"));
         }
         break;
     }

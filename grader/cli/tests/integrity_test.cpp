@@ -42,6 +42,10 @@ inline asio::awaitable<void> run(std::vector<int>& v, asio::cancellation_signal&
 }
 )";
   EXPECT_EQ(categories(scan(honest)), "");
+  // What a newcomer writes by habit is left to the tests to judge, not refused.
+  EXPECT_EQ(categories(scan("#include <bits/stdc++.h>\n#include <unistd.h>\n#pragma GCC diagnostic ignored \"-Wunused\"\n"
+                            "void f() { usleep(1000); auto kill = [] {}; kill(); auto open = [](int) {}; open(1); }")),
+            "");
 }
 
 TEST(Integrity, EndingTheProcessIsRefusedHoweverItIsSpelled) {
@@ -65,6 +69,8 @@ TEST(Integrity, TouchingFilesTheEnvironmentProcessesAndSignalsIsRefused) {
   EXPECT_EQ(categories(scan("int pid = fork();")), "processes");
   EXPECT_EQ(categories(scan("void f() { std::system(\"x\"); }")), "processes");
   EXPECT_EQ(categories(scan("void f() { ::kill(getppid(), 9); }")), "signals,processes");
+  EXPECT_EQ(categories(scan("void f(int pid) { kill(pid, 9); }")), "signals");
+  EXPECT_EQ(categories(scan("auto p = &::kill;")), "signals");
   EXPECT_EQ(categories(scan("namespace p = std; auto run = &p::system;")), "processes");
   EXPECT_EQ(categories(scan("using namespace boost; system::error_code ec; boost::system::error_code e2;")), "");
 }
