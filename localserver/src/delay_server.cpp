@@ -291,6 +291,7 @@ struct DelayServer::Impl {
           if (auto begun = state.trace.record(id)) state.options.on_request_begin(*begun);
         }
         sent = co_await dispatch(exchange);
+        stream.expires_never();  // the write deadline is the handler's, not the next read's
       } catch (const std::exception& e) {
         failure = e.what();
       } catch (...) {

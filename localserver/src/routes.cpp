@@ -134,6 +134,7 @@ asio::awaitable<Sent> send(Exchange& ex, http::status status, std::string body,
   ex.state.trace.response_started(ex.trace_id, static_cast<int>(status));
   ex.response_begun = true;
   ex.last_write_at = Clock::now();
+  ex.stream.expires_after(ex.state.options.write_timeout);
   const auto ec = co_await write_response(ex.stream, res, ex.head());
   if (ec) co_return Sent::client_gone;
   if (!res.keep_alive()) ex.keep_alive = false;
@@ -256,6 +257,7 @@ asio::awaitable<Sent> stream_chunks(Exchange& ex, int pieces, milliseconds gap,
   ex.state.trace.response_started(ex.trace_id, 200);
   ex.response_begun = true;
   if (ex.head()) ex.last_write_at = Clock::now();
+  ex.stream.expires_after(ex.state.options.write_timeout);
   auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return Sent::client_gone;
   if (!ex.head()) {
@@ -265,9 +267,11 @@ asio::awaitable<Sent> stream_chunks(Exchange& ex, int pieces, milliseconds gap,
       if (!chunked && i == pieces - 1) ex.last_write_at = Clock::now();
       beast::error_code wec;
       if (chunked) {
+        ex.stream.expires_after(ex.state.options.write_timeout);
         std::tie(wec, std::ignore) = co_await asio::async_write(
             ex.stream, http::make_chunk(asio::buffer(piece)), asio::as_tuple(asio::use_awaitable));
       } else {
+        ex.stream.expires_after(ex.state.options.write_timeout);
         std::tie(wec, std::ignore) =
             co_await asio::async_write(ex.stream, asio::buffer(piece), asio::as_tuple(asio::use_awaitable));
       }
@@ -275,6 +279,7 @@ asio::awaitable<Sent> stream_chunks(Exchange& ex, int pieces, milliseconds gap,
     }
     if (chunked) {
       ex.last_write_at = Clock::now();
+      ex.stream.expires_after(ex.state.options.write_timeout);
       auto [lec, ln] = co_await asio::async_write(ex.stream, http::make_chunk_last(),
                                                   asio::as_tuple(asio::use_awaitable));
       if (lec) co_return Sent::client_gone;
@@ -328,11 +333,13 @@ asio::awaitable<Sent> drip(Exchange& ex) {
   ex.state.trace.response_started(ex.trace_id, static_cast<int>(*code));
   ex.response_begun = true;
   if (no_body) ex.last_write_at = Clock::now();
+  ex.stream.expires_after(ex.state.options.write_timeout);
   auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return Sent::client_gone;
   for (long i = 0; i < (no_body ? 0 : *bytes); ++i) {
     if (!co_await pause(ex, gap)) co_return Sent::client_gone;
     ex.last_write_at = Clock::now();
+    ex.stream.expires_after(ex.state.options.write_timeout);
     auto [wec, wn] = co_await asio::async_write(ex.stream, asio::buffer("*", 1), asio::as_tuple(asio::use_awaitable));
     if (wec) co_return Sent::client_gone;
   }

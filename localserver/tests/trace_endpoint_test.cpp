@@ -7,6 +7,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <thread>
@@ -103,7 +104,10 @@ TEST(TraceEndpoint, ServingAHugeTraceDoesNotStallRequestsInFlight) {
   EXPECT_GT(trace_bytes, 15'000'000u);
   std::printf("GET /trace: %zu bytes in %.0f ms; the 20 delays in flight came back at most %.1f ms late\n",
               trace_bytes, trace_ms, worst);
-  EXPECT_LT(worst, 150.0) << "the delays were held up while " << trace_bytes << " bytes of trace went out in "
+  // Served in one go, the delays would be late by about the whole serialisation (seconds);
+  // in pieces, by a piece at most plus the machine's own scheduling, which a loaded machine
+  // stretches along with the serialisation: the bound grows with it.
+  EXPECT_LT(worst, std::max(150.0, trace_ms / 10)) << "the delays were held up while " << trace_bytes << " bytes of trace went out in "
                           << trace_ms << " ms";
 }
 
@@ -161,6 +165,35 @@ TEST(TraceEndpoint, ResetGivesTheMemoryBack) {
   RecordProperty("rss_kb", std::to_string(before) + " -> " + std::to_string(filled) + " -> " + std::to_string(after));
   EXPECT_LT(after - before, (filled - before) / 4) << before << " -> " << filled << " -> " << after << " KB";
   EXPECT_EQ(server->trace().bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace asynclings::server::testing
+
+namespace asynclings::server::testing {
+namespace {
+
+// Any response, not only the trace: a client that stops reading a long stream is dropped at
+// the write deadline and its record ends (client_aborted) instead of staying in progress.
+TEST(WriteDeadline, AClientThatNeverReadsAStreamEndsAsAborted) {
+  ServerOptions options;
+  options.write_timeout = std::chrono::milliseconds{300};
+  options.max_header_bytes = 80 * 1024;
+  auto server = started_server(options);
+  RawConnection stuck{*server, 16 * 1024};
+  // 100 lines of ~60 KB each (the target is echoed twice): beyond the socket buffers (a few MB).
+  stuck.send("GET /stream/100?x=" + std::string(30000, 'x') +
+             " HTTP/1.1\r\nHost: x\r\nX-Trace-Tag: stuck\r\n\r\n");
+  ASSERT_TRUE(server->trace().wait_count("stuck", 1, std::chrono::seconds{5}));
+  EXPECT_TRUE(server->trace().wait_settled("stuck", std::chrono::seconds{5}))
+      << "the record stayed in progress with the client not reading";
+  auto records = server->trace().records("stuck");
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].outcome, Outcome::client_aborted);
+  // Keep-alive connections are unaffected: a later request on another connection is served.
+  client::BlockingClient http{address_of(*server, "after")};
+  EXPECT_EQ(http.get("/delay/400ms").status, 200) << "a delay longer than the write deadline";
+  EXPECT_EQ(http.get("/get").status, 200) << "the same connection after the delay";
 }
 
 }  // namespace

@@ -26,6 +26,9 @@ struct ServerOptions {
   // many), and how long a client may take to read a GET /trace answer.
   std::size_t trace_max_bytes = default_trace_bytes;
   std::chrono::milliseconds trace_write_timeout{10'000};
+  // How long one write of any other response may wait for a client that does not read; the
+  // request then ends as client_aborted instead of staying in progress.
+  std::chrono::milliseconds write_timeout{30'000};
   // Called on the server thread after each request ends (for live logs); may be empty.
   // Run the tag and target through printable() before printing them.
   std::function<void(const TraceRecord&)> on_request_end;
