@@ -27,8 +27,9 @@ int run_serve(const ServeOptions& options) {
       localtime_r(&t, &local);
       const double took = r.finish ? ms_between(r.arrival, *r.finish) : 0.0;
       std::string line = fmt::format("{:02}:{:02}:{:02}.{:03}  #{:<5} {:<6} {:<32} {:>3}  {:>8.1f} ms  {}", local.tm_hour,
-                                     local.tm_min, local.tm_sec, ms, r.id, r.method, r.target, r.status, took, to_string(r.outcome));
-      if (!r.tag.empty()) line += "  tag=" + r.tag;
+                                     local.tm_min, local.tm_sec, ms, r.id, server::printable(r.method), server::printable(r.target), r.status, took, to_string(r.outcome));
+      // Escaped: a tag or target is the client's bytes, and must not drive the terminal.
+      if (!r.tag.empty()) line += "  tag=" + server::printable(r.tag);
       std::printf("%s\n", line.c_str());
       std::fflush(stdout);
     };

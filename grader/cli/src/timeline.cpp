@@ -9,7 +9,7 @@ namespace {
 
 char end_mark(const TraceRequest& r) {
   if (r.outcome == "client_aborted") return 'x';
-  if (r.outcome == "bad_request") return '!';
+  if (r.outcome == "bad_request" || r.outcome == "server_error") return '!';  // refused or failed: no answer
   if (!r.finish_ms) return '>';
   return '|';
 }
@@ -92,7 +92,7 @@ std::string draw_timeline(const std::vector<TraceRequest>& input, const Timeline
   out += std::string(static_cast<std::size_t>(options.label_width), ' ') + " " + scale + "\n";
   std::string legend = "= in flight (arrival to finish)  | completed";
   if (any_aborted) legend += "  x aborted by the client";
-  if (any_bad) legend += "  ! refused (4xx)";
+  if (any_bad) legend += "  ! refused (4xx) or failed (500)";
   if (any_open) legend += "  > still open";
   out += std::string(static_cast<std::size_t>(options.label_width), ' ') + " " + legend + "\n";
   (void)shown;
