@@ -1,5 +1,7 @@
 // `grader grade-batch SUBMISSIONS`: every student folder graded as `grader check --tests-from`
-// grades it, N at once, into one gradebook. The work is in gradebook.cpp.
+// grades it, N at once, into one gradebook and the class view beside it. The work is in
+// gradebook.cpp and class_view.cpp.
+#include "class_view.hpp"
 #include "commands.hpp"
 #include "gradebook.hpp"
 #include "process.hpp"
@@ -158,9 +160,20 @@ int run_grade_batch(const GradeBatchOptions& options) {
     if (row) gradebook.push_back(std::move(*row));
   const std::string text = extension == ".csv" ? render_gradebook_csv(columns, gradebook) : render_gradebook_json(gradebook);
   if (!write_file(output, text)) return usage_error("cannot write " + output.string());
+  // The class view: what the class got wrong, per exercise, beside the gradebook.
+  const ClassView view = make_class_view(columns, gradebook);
+  const ClassViewFiles files = class_view_files(output);
+  const std::string title = (options.all ? std::string("every chapter") : plan.chapter) + ", " +
+                            options.submissions.filename().string();
+  for (const auto& [file, text] : {std::pair{files.json, render_class_view_json(view)},
+                                   std::pair{files.csv, render_class_view_csv(view)},
+                                   std::pair{files.html, render_class_view_html(view, title)}})
+    if (!write_file(file, text)) return usage_error("cannot write " + file.string());
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fprintf(stderr, "gradebook of %zu student%s written to %s in %.0f s\n", gradebook.size(),
                gradebook.size() == 1 ? "" : "s", output.c_str(), seconds);
+  std::fprintf(stderr, "class view (mistakes, hangs, crashes, tampering and attempt times per exercise): %s, %s, %s\n",
+               files.html.c_str(), files.json.c_str(), files.csv.c_str());
   if (interrupted()) {
     std::fprintf(stderr, "grader grade-batch: interrupted; everything it started was stopped\n");
     return 128 + interrupt_signal();

@@ -82,6 +82,11 @@ int int_or_zero(const json& object, const char* key) {
   return it != object.end() && it->is_number() ? it->get<int>() : 0;
 }
 
+double number_or_zero(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it != object.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
 ExerciseGrade grade_from_report(const GradebookColumn& column, const json& exercise) {
   ExerciseGrade grade;
   grade.column = column;
@@ -95,8 +100,11 @@ ExerciseGrade grade_from_report(const GradebookColumn& column, const json& exerc
   }
   grade.tests_passed = int_or_zero(exercise, "tests_passed");
   grade.tests_total = int_or_zero(exercise, "tests_total");
+  grade.attempt_ms = number_or_zero(exercise, "build_ms") + number_or_zero(exercise, "elapsed_ms");
   if (const auto tests = exercise.find("tests"); tests != exercise.end() && tests->is_array()) {
     for (const auto& test : *tests) {
+      // A diagnosis names what a failing test caught; the testkit records none on a pass.
+      if (!test.is_object() || string_or_empty(test, "status") != "failed") continue;
       const std::string diagnosis = string_or_empty(test, "diagnosis");
       if (!diagnosis.empty() && std::find(grade.diagnoses.begin(), grade.diagnoses.end(), diagnosis) == grade.diagnoses.end())
         grade.diagnoses.push_back(diagnosis);
@@ -213,7 +221,8 @@ std::string render_gradebook_json(const std::vector<GradebookRow>& rows) {
                            {"total", g.tests_total},
                            {"points", g.points},
                            {"max_points", kPointsPerExercise},
-                           {"diagnoses", g.diagnoses}});
+                           {"diagnoses", g.diagnoses},
+                           {"attempt_ms", g.attempt_ms ? json(*g.attempt_ms) : json(nullptr)}});
     out.push_back({{"student", row.student},
                    {"status", to_string(row.status)},
                    {"message", row.message},

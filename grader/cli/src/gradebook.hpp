@@ -62,8 +62,11 @@ struct ExerciseGrade {
   std::string message;              // why, when the verdict needs explaining
   int tests_passed = 0;
   int tests_total = 0;
-  std::vector<std::string> diagnoses;  // distinct diagnosis names of its tests, in test order
+  std::vector<std::string> diagnoses;  // distinct diagnosis names of its failing tests, in test order
   double points = 0;
+  // What grading it cost: building its test binary plus running it (the report's build_ms
+  // and elapsed_ms); none when the report lacks the exercise.
+  std::optional<double> attempt_ms;
 };
 
 struct GradebookRow {
