@@ -30,7 +30,8 @@
 // ticks' requests complete and the fourth aborted at ≈ 350 ms, then nothing more; the cleanup
 // ran once; the canceller reports Ended::cancelled. long_running cancelled by the test's own
 // cancellation_signal rethrows operation_aborted after one cleanup. cancel_after on a task
-// that returns by itself reports Ended::finished.
+// that returns by itself reports Ended::finished; a task that fails by itself with another
+// error makes cancel_after rethrow that error.
 //
 // Replace the ASYNCLINGS_TODOs. `grader hint ch04 ex3` helps.
 #pragma once

@@ -15,7 +15,8 @@
 // What the tests check: the server sees the steps one after another; with three 150 ms steps
 // and a 400 ms budget the first two complete, the third is aborted at ≈ 400 ms and
 // DeadlineExceeded comes then; steps that fit return their values in order as soon as the
-// last one finishes; 40 + 40 + 200 ms steps fit a 400 ms budget.
+// last one finishes, with no timer left armed; 40 + 40 + 200 ms steps fit a 400 ms budget;
+// a step's own error reaches the caller at once, as that error, and no later step starts.
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch04 ex4` helps.
 #pragma once

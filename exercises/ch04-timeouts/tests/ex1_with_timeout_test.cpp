@@ -6,9 +6,17 @@
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
+#include <asynclings/todo.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/system/system_error.hpp>
+
 #include <chrono>
+#include <exception>
+#include <memory>
 #include <cmath>
 #include <optional>
 #include <stdexcept>
@@ -65,16 +73,104 @@ asio::awaitable<Attempt> attempt(asio::awaitable<int> op, std::chrono::milliseco
   co_return a;
 }
 
-class WithTimeout : public asynclings::testkit::ServerTest {};
+// Runs <task>, emitting a terminal cancel at it after <after>; returns how it ended and when.
+struct Ending {
+  std::optional<int> value;
+  std::exception_ptr error;
+  Clock::time_point ended_at{};
+};
+
+asio::awaitable<Ending> cancel_from_outside(asio::awaitable<int> task, std::chrono::milliseconds after) {
+  auto ex = co_await asio::this_coro::executor;
+  auto ending = std::make_shared<Ending>();
+  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  auto on_end = [ending, finished](std::exception_ptr e, int value) {
+    if (e) ending->error = e; else ending->value = value;
+    ending->ended_at = Clock::now();
+    finished->cancel();
+  };
+  asio::cancellation_signal signal;
+  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(signal.slot(), on_end));
+  asio::steady_timer timer(ex, after);
+  co_await timer.async_wait(asio::use_awaitable);
+  signal.emit(asio::cancellation_type::terminal);
+  if (ending->ended_at == Clock::time_point{}) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return *ending;
+}
+
+bool is_operation_aborted(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& error) {
+    return error.code() == asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool is_timeout(std::exception_ptr e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const ch04::TimeoutError&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+void rethrow_if_not_implemented(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (...) {
+  }
+}
+
+std::string describe(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& error) {
+    return error.what();
+  } catch (...) {
+    return "an exception that is not a std::exception";
+  }
+}
+
+class WithTimeout : public asynclings::testkit::ServerTest {
+ protected:
+  // run() is over, so every request the operation made has been sent. None at all: the
+  // operation never got to run before with_timeout gave up on it.
+  bool diagnosed_never_sent() {
+    if (trace_now().size() > 0) return false;
+    diagnose("blocked-the-loop",
+             "the operation's request never reached the server: with_timeout gave up before the "
+             "operation ever ran. Blocking the thread (std::this_thread::sleep_for in a coroutine) "
+             "stops the event loop, so nothing else can run meanwhile. Wait with a steady_timer's "
+             "async_wait, raced against the operation");
+    return true;
+  }
+};
 
 TEST_F(WithTimeout, ThrowsTimeoutErrorAtTheDeadlineAndTheServerSeesTheRequestAborted) {
   constexpr int kDeadline = 150, kRequest = 400;
   const Attempt a = run(attempt(status_after(async_client(), kRequest), std::chrono::milliseconds{kDeadline}));
+  if (diagnosed_never_sent()) return;
   auto t = trace(1);
   ASSERT_EQ(t.size(), 1u) << "with_timeout should send the operation's one request";
   const auto& r = t.records()[0];
   const double ended_ms = t.ms(a.ended);
   figure("timeout_ms", ended_ms, "ms", "≈ " + std::to_string(kDeadline));
+  figure("request_arrival_ms", t.ms(r.arrival), "ms", "≈ 0");
+  if (t.ms(r.arrival) >= kDeadline - 5.0) {
+    diagnose("blocked-the-loop",
+             "the request reached the server only at " + std::to_string(int(t.ms(r.arrival))) +
+                 " ms, when the deadline was already over: the event loop was blocked for the "
+                 "whole timeout (std::this_thread::sleep_for in a coroutine stops everything). "
+                 "Wait with a steady_timer's async_wait, raced against the operation");
+    return;
+  }
   if (!a.timed_out) {
     diagnose("no-timeout",
              "with_timeout returned the " + std::to_string(kRequest) + " ms request's result after " +
@@ -106,11 +202,22 @@ TEST_F(WithTimeout, ThrowsTimeoutErrorAtTheDeadlineAndTheServerSeesTheRequestAbo
 
 TEST_F(WithTimeout, ReturnsTheValueAsSoonAsTheOperationFinishesInTime) {
   constexpr int kDeadline = 300, kRequest = 50;
+  asynclings::testkit::Stopwatch whole_run;
   const Attempt a = run(attempt(status_after(async_client(), kRequest), std::chrono::milliseconds{kDeadline}));
+  const double run_ms = whole_run.elapsed_ms();
+  if (diagnosed_never_sent()) return;
   auto t = trace(1);
   ASSERT_EQ(t.size(), 1u);
   const double ended_ms = t.ms(a.ended);
   figure("returned_ms", ended_ms, "ms", "≈ " + std::to_string(kRequest));
+  figure("loop_busy_until_ms", run_ms, "ms", "≈ " + std::to_string(kRequest) + " (nothing left armed)");
+  if (t.ms(t.records()[0].arrival) >= kDeadline - 5.0) {
+    diagnose("blocked-the-loop",
+             "the request reached the server only when the timeout was over: the event loop was "
+             "blocked (std::this_thread::sleep_for in a coroutine stops everything). Wait with a "
+             "steady_timer's async_wait, raced against the operation");
+    return;
+  }
   ASSERT_FALSE(a.timed_out) << "a " << kRequest << " ms request timed out under a " << kDeadline
                             << " ms deadline";
   ASSERT_TRUE(a.value.has_value());
@@ -125,11 +232,20 @@ TEST_F(WithTimeout, ReturnsTheValueAsSoonAsTheOperationFinishesInTime) {
   }
   EXPECT_EQ(t.records()[0].outcome, Outcome::completed);
   EXPECT_LE(ended_ms, kRequest + tolerant_ms(100));
+  if (ended_ms < kDeadline - 5.0 && run_ms >= kDeadline - 5.0) {
+    diagnose("timer-left-armed",
+             "with_timeout returned at " + std::to_string(int(ended_ms)) + " ms, but the event "
+                 "loop stayed busy until " + std::to_string(int(run_ms)) + " ms: the timer was "
+                 "left armed after the operation won. Cancel it (or let a parallel group / `||` "
+                 "cancel the losing wait) before returning");
+    return;
+  }
 }
 
 TEST_F(WithTimeout, AnErrorOfTheOperationReachesTheCallerAtOnceAndIsNotReportedAsATimeout) {
   constexpr int kDeadline = 300, kRequest = 50;
   const Attempt a = run(attempt(fails_after(async_client(), kRequest), std::chrono::milliseconds{kDeadline}));
+  if (diagnosed_never_sent()) return;
   auto t = trace(1);
   const double ended_ms = t.ms(a.ended);
   figure("error_ms", ended_ms, "ms", "≈ " + std::to_string(kRequest));
@@ -151,6 +267,49 @@ TEST_F(WithTimeout, AnErrorOfTheOperationReachesTheCallerAtOnceAndIsNotReportedA
     return;
   }
   EXPECT_LE(ended_ms, kRequest + tolerant_ms(100));
+}
+
+// The caller itself is cancelled at 100 ms (a terminal cancel from outside, like a task
+// cancelled while inside asyncio.wait_for): the operation must be cancelled too, and the
+// caller sees the cancellation, not a TimeoutError, without waiting for the timer.
+TEST_F(WithTimeout, ACancelFromOutsideCancelsTheOperationAndIsNotReportedAsATimeout) {
+  constexpr int kDeadline = 300, kRequest = 400, kCancel = 100;
+  asynclings::testkit::Stopwatch whole_run;
+  const Ending e = run(cancel_from_outside(ch04::with_timeout(status_after(async_client(), kRequest),
+                                                              std::chrono::milliseconds{kDeadline}),
+                                           std::chrono::milliseconds{kCancel}));
+  const double run_ms = whole_run.elapsed_ms();
+  if (e.error) rethrow_if_not_implemented(e.error);
+  if (diagnosed_never_sent()) return;
+  auto t = trace(1);
+  ASSERT_EQ(t.size(), 1u);
+  const auto& r = t.records()[0];
+  const double ended_ms = t.ms(e.ended_at);
+  figure("ended_ms", ended_ms, "ms", "≈ " + std::to_string(kCancel));
+  figure("request_outcome", r.outcome == Outcome::client_aborted ? 1 : 0, "", "1 (aborted)");
+  if (is_timeout(e.error)) {
+    diagnose("cancel-became-timeout",
+             "with_timeout was cancelled from outside at " + std::to_string(kCancel) + " ms but "
+                 "threw TimeoutError (" + std::to_string(int(ended_ms)) + " ms): a cancellation is "
+                 "not a timeout. When the timer's wait ended with operation_aborted, it did not "
+                 "expire: let the cancellation (operation_aborted) go on to the caller");
+    return;
+  }
+  if (r.outcome == Outcome::completed) {
+    diagnose("request-not-aborted",
+             "with_timeout was cancelled at " + std::to_string(kCancel) + " ms, but the server saw "
+                 "its request run on to the end: the operation must receive the cancellation "
+                 "(run it in a parallel group or `||`, which forward the caller's cancel)");
+    return;
+  }
+  ASSERT_TRUE(e.error) << "a cancelled with_timeout should end with operation_aborted, not a value";
+  EXPECT_TRUE(is_operation_aborted(e.error)) << "it threw: " << describe(e.error);
+  EXPECT_LE(ended_ms, kCancel + tolerant_ms(60));
+  if (run_ms >= kDeadline - 5.0) {
+    diagnose("timer-left-armed",
+             "with_timeout ended at the cancel, but the event loop stayed busy until " +
+                 std::to_string(int(run_ms)) + " ms: the timer was left armed. Cancel it too");
+  }
 }
 
 }  // namespace

@@ -6,9 +6,17 @@
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
+#include <asynclings/todo.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/system/system_error.hpp>
+
 #include <chrono>
+#include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -82,11 +90,67 @@ asio::awaitable<std::pair<Three, Clock::time_point>> three_at_once(AsyncClient c
 
 constexpr int kFallback = -1;
 
-class WithTimeoutOr : public asynclings::testkit::ServerTest {};
+// Runs <task>, emitting a terminal cancel at it after <after>; returns how it ended and when.
+struct Ending {
+  std::optional<int> value;
+  std::exception_ptr error;
+  Clock::time_point ended_at{};
+};
+
+asio::awaitable<Ending> cancel_from_outside(asio::awaitable<int> task, milliseconds after) {
+  auto ex = co_await asio::this_coro::executor;
+  auto ending = std::make_shared<Ending>();
+  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  auto on_end = [ending, finished](std::exception_ptr e, int value) {
+    if (e) ending->error = e; else ending->value = value;
+    ending->ended_at = Clock::now();
+    finished->cancel();
+  };
+  asio::cancellation_signal signal;
+  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(signal.slot(), on_end));
+  asio::steady_timer timer(ex, after);
+  co_await timer.async_wait(asio::use_awaitable);
+  signal.emit(asio::cancellation_type::terminal);
+  if (ending->ended_at == Clock::time_point{}) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return *ending;
+}
+
+bool is_operation_aborted(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& error) {
+    return error.code() == asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+void rethrow_if_not_implemented(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (...) {
+  }
+}
+
+class WithTimeoutOr : public asynclings::testkit::ServerTest {
+ protected:
+  // run() is over, so every request made has been sent. None at all: op never got to run.
+  bool diagnosed_never_sent() {
+    if (trace_now().size() > 0) return false;
+    diagnose("blocked-the-loop",
+             "the operation's request never reached the server: with_timeout_or gave up before "
+             "op ever ran. Blocking the thread (std::this_thread::sleep_for in a coroutine) stops "
+             "the event loop. Wait with a steady_timer's async_wait, raced against op");
+    return true;
+  }
+};
 
 TEST_F(WithTimeoutOr, ReturnsTheFallbackAtTheDeadlineAndTheServerSeesTheRequestAborted) {
   constexpr int kDeadline = 150, kRequest = 400;
   const auto c = run(call(status_after(async_client(), kRequest), milliseconds{kDeadline}, kFallback));
+  if (diagnosed_never_sent()) return;
   auto t = trace(1);
   ASSERT_EQ(t.size(), 1u);
   const auto& r = t.records()[0];
@@ -120,7 +184,11 @@ TEST_F(WithTimeoutOr, ReturnsTheFallbackAtTheDeadlineAndTheServerSeesTheRequestA
 
 TEST_F(WithTimeoutOr, ReturnsTheRealValueAsSoonAsAQuickOperationFinishes) {
   constexpr int kDeadline = 300, kRequest = 50;
+  asynclings::testkit::Stopwatch whole_run;
   const auto c = run(call(status_after(async_client(), kRequest), milliseconds{kDeadline}, kFallback));
+  const double run_ms = whole_run.elapsed_ms();
+  figure("loop_busy_until_ms", run_ms, "ms", "≈ " + std::to_string(kRequest) + " (nothing left armed)");
+  if (diagnosed_never_sent()) return;
   auto t = trace(1);
   ASSERT_EQ(t.size(), 1u);
   const double ended_ms = t.ms(c.ended);
@@ -138,11 +206,20 @@ TEST_F(WithTimeoutOr, ReturnsTheRealValueAsSoonAsAQuickOperationFinishes) {
   }
   EXPECT_EQ(t.records()[0].outcome, Outcome::completed);
   EXPECT_LE(ended_ms, kRequest + tolerant_ms(100));
+  if (ended_ms < kDeadline - 5.0 && run_ms >= kDeadline - 5.0) {
+    diagnose("timer-left-armed",
+             "with_timeout_or returned at " + std::to_string(int(ended_ms)) + " ms, but the event "
+                 "loop stayed busy until " + std::to_string(int(run_ms)) + " ms: the timer was "
+                 "left armed after op won. Cancel it (a parallel group or `||` cancels the losing "
+                 "wait for you) before returning");
+    return;
+  }
 }
 
 TEST_F(WithTimeoutOr, ThreeCallsRunTogetherEachKeepItsOwnDeadline) {
   constexpr int kDeadline = 200;
   const auto [values, ended] = run(three_at_once(async_client(), 50, 400, 100, milliseconds{kDeadline}));
+  if (diagnosed_never_sent()) return;
   auto t = trace(3);
   ASSERT_EQ(t.size(), 3u);
   const double ended_ms = t.ms(ended);
@@ -170,6 +247,7 @@ TEST_F(WithTimeoutOr, ThreeCallsRunTogetherEachKeepItsOwnDeadline) {
 TEST_F(WithTimeoutOr, AnErrorOfTheOperationIsRethrownNotReplacedByTheFallback) {
   constexpr int kDeadline = 300, kRequest = 50;
   const auto c = run(call(fails_after(async_client(), kRequest), milliseconds{kDeadline}, kFallback));
+  if (diagnosed_never_sent()) return;
   auto t = trace(1);
   const double ended_ms = t.ms(c.ended);
   figure("ended_ms", ended_ms, "ms", "≈ " + std::to_string(kRequest) + ", with RequestFailed");
@@ -185,6 +263,38 @@ TEST_F(WithTimeoutOr, AnErrorOfTheOperationIsRethrownNotReplacedByTheFallback) {
   ASSERT_TRUE(c.failure.has_value()) << "with_timeout_or should rethrow op's RequestFailed";
   EXPECT_EQ(*c.failure, "deliberate failure after 50 ms");
   EXPECT_LE(ended_ms, kRequest + tolerant_ms(100)) << "the error should come back as soon as op fails";
+}
+
+// The caller is cancelled from outside at 100 ms: that is not a timeout, so no fallback; the
+// request is cancelled and the caller sees operation_aborted.
+TEST_F(WithTimeoutOr, ACancelFromOutsideIsPassedOnAndNotTurnedIntoTheFallback) {
+  constexpr int kDeadline = 300, kRequest = 400, kCancel = 100;
+  const Ending e = run(cancel_from_outside(
+      ch04::with_timeout_or(status_after(async_client(), kRequest), milliseconds{kDeadline}, kFallback),
+      milliseconds{kCancel}));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  if (diagnosed_never_sent()) return;
+  auto t = trace(1);
+  ASSERT_EQ(t.size(), 1u);
+  const auto& r = t.records()[0];
+  const double ended_ms = t.ms(e.ended_at);
+  figure("ended_ms", ended_ms, "ms", "≈ " + std::to_string(kCancel) + ", with operation_aborted");
+  if (e.value) {
+    diagnose("cancel-became-fallback",
+             "with_timeout_or was cancelled from outside at " + std::to_string(kCancel) +
+                 " ms and returned " + std::to_string(*e.value) + " at " + std::to_string(int(ended_ms)) +
+                 " ms: a cancellation is not a timeout and earns no fallback. Return the fallback "
+                 "only when the timer really expired; otherwise let operation_aborted go on");
+    return;
+  }
+  if (r.outcome == Outcome::completed) {
+    diagnose("request-not-aborted",
+             "with_timeout_or was cancelled at " + std::to_string(kCancel) + " ms, but the server "
+                 "saw its request run on to the end: the operation must receive the cancellation");
+    return;
+  }
+  EXPECT_TRUE(is_operation_aborted(e.error)) << "the caller should see operation_aborted";
+  EXPECT_LE(ended_ms, kCancel + tolerant_ms(60));
 }
 
 }  // namespace

@@ -63,6 +63,26 @@ asio::awaitable<Ending> cancel_by_hand(asio::awaitable<void> task, milliseconds 
   co_return *ending;
 }
 
+// Passes <task> through, noting the exception it ended with (if any).
+asio::awaitable<void> spy(asio::awaitable<void> task, std::shared_ptr<std::exception_ptr> seen) {
+  try {
+    co_await std::move(task);
+  } catch (...) {
+    *seen = std::current_exception();
+    throw;
+  }
+}
+
+struct RequestFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A task that fails by itself at 50 ms (before any cancel).
+asio::awaitable<void> fails_by_itself(AsyncClient client) {
+  co_await client.get("/delay/50ms");
+  throw RequestFailed("the task failed by itself");
+}
+
 // A task that ends by itself: one short request.
 asio::awaitable<void> one_short_request(AsyncClient client) {
   co_await client.get("/delay/50ms");
@@ -173,9 +193,10 @@ class CancelTask : public asynclings::testkit::ServerTest {};
 TEST_F(CancelTask, CancellingAfterThreeTicksStopsTheTaskAtOnceAndTheCancellerLearnsItWasCancelled) {
   constexpr milliseconds kAfter = 3 * kTick + kTick / 2;
   auto journal = std::make_shared<ch04::Journal>();
+  auto seen = std::make_shared<std::exception_ptr>();
   ch04::Ended how{};
   try {
-    how = run(ch04::cancel_after(ch04::long_running(async_client(), journal, kTick), kAfter), kLimit);
+    how = run(ch04::cancel_after(spy(ch04::long_running(async_client(), journal, kTick), seen), kAfter), kLimit);
   } catch (const std::runtime_error& e) {
     if (std::string(e.what()).find("did not finish") == std::string::npos) throw;
     diagnose("task-kept-running",
@@ -186,6 +207,15 @@ TEST_F(CancelTask, CancellingAfterThreeTicksStopsTheTaskAtOnceAndTheCancellerLea
   }
   auto t = trace(1);
   if (!stopped_at_the_cancel(t, *journal, double(kAfter.count()), false, 3)) return;
+  if (how == ch04::Ended::finished && *seen && is_operation_aborted(*seen)) {
+    diagnose("canceller-lost-cancellation",
+             "the task ended with operation_aborted, yet cancel_after reported Ended::finished: "
+             "the way cancel_after waited for the task lost its exception. In Boost 1.81 an "
+             "experimental::promise that fails while it is being awaited hands back no "
+             "exception: take the task's exception_ptr from its completion handler (into a "
+             "channel) and look at it");
+    return;
+  }
   if (how == ch04::Ended::finished && journal->cleanups >= 1) {
     diagnose("cancellation-swallowed",
              "the task cleaned up and then returned normally, so the canceller saw it *finish*: "
@@ -240,6 +270,28 @@ TEST_F(CancelTask, TheCancellerReportsATaskThatEndedByItselfAsFinished) {
     return;
   }
   EXPECT_EQ(how, ch04::Ended::finished);
+}
+
+TEST_F(CancelTask, TheCancellerRethrowsAnErrorThatIsNotACancellation) {
+  std::string failure;
+  ch04::Ended how{};
+  bool returned = false;
+  try {
+    how = run(ch04::cancel_after(fails_by_itself(async_client()), milliseconds{150}), kLimit);
+    returned = true;
+  } catch (const RequestFailed& e) {
+    failure = e.what();
+  }
+  auto t = trace(1);
+  ASSERT_EQ(t.size(), 1u);
+  if (returned) {
+    diagnose("error-reported-as-cancelled",
+             std::string("the task failed with its own error (not a cancellation), yet cancel_after "
+                         "returned Ended::") + (how == ch04::Ended::cancelled ? "cancelled" : "finished") +
+                 ": only operation_aborted means \"cancelled\"; rethrow any other exception");
+    return;
+  }
+  EXPECT_EQ(failure, "the task failed by itself");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,18 @@ asio::awaitable<int> step(AsyncClient client, int ms) {
   co_return ms;
 }
 
+struct StepFailed : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// A step the server fails (503) after <ms>.
+asio::awaitable<int> failing_step(AsyncClient client, int ms) {
+  std::string target = "/drip?delay=" + std::to_string(ms) + "ms&duration=0ms&numbytes=1&code=503";
+  auto response = co_await client.get(std::move(target));
+  if (!response.ok()) throw StepFailed("step failed with status " + std::to_string(response.status));
+  co_return ms;
+}
+
 struct Attempt {
   std::optional<std::vector<int>> results;
   bool deadline_exceeded = false;
@@ -40,6 +53,18 @@ struct Attempt {
 asio::awaitable<Attempt> run_with_budget(AsyncClient client, std::vector<int> delays, milliseconds budget) {
   std::vector<asio::awaitable<int>> steps;
   for (int d : delays) steps.push_back(step(client, d));
+  Attempt r;
+  try {
+    r.results = co_await ch04::run_steps(std::move(steps), budget);
+  } catch (const ch04::DeadlineExceeded&) {
+    r.deadline_exceeded = true;
+  }
+  r.ended = Clock::now();
+  co_return r;
+}
+
+// run_steps on ready-made steps; a StepFailed goes on to the caller.
+asio::awaitable<Attempt> run_steps_timed(std::vector<asio::awaitable<int>> steps, milliseconds budget) {
   Attempt r;
   try {
     r.results = co_await ch04::run_steps(std::move(steps), budget);
@@ -103,7 +128,10 @@ TEST_F(Deadline, ThreeStepsOf150MsUnderA400MsBudgetTimeOutDuringTheThirdStep) {
 
 TEST_F(Deadline, StepsThatFitTheBudgetReturnTheirResultsInOrderAsSoonAsTheLastFinishes) {
   constexpr int kBudget = 400;
+  asynclings::testkit::Stopwatch whole_run;
   const Attempt r = run(run_with_budget(async_client(), {40, 50, 60}, milliseconds{kBudget}));
+  const double run_ms = whole_run.elapsed_ms();
+  figure("loop_busy_until_ms", run_ms, "ms", "≈ 150 (nothing left armed)");
   auto t = trace(3);
   ASSERT_EQ(t.size(), 3u);
   const double ended_ms = t.ms(r.ended);
@@ -122,6 +150,14 @@ TEST_F(Deadline, StepsThatFitTheBudgetReturnTheirResultsInOrderAsSoonAsTheLastFi
   EXPECT_EQ(t.count(Outcome::completed), 3u);
   EXPECT_TRUE(t.sequential());
   EXPECT_LE(ended_ms, 150 + tolerant_ms(100));
+  if (run_ms >= kBudget - 5.0) {
+    diagnose("timer-left-armed",
+             "run_steps returned at " + std::to_string(int(ended_ms)) + " ms, but the event loop "
+                 "stayed busy until " + std::to_string(int(run_ms)) + " ms: the deadline timer "
+                 "was left armed after the last step. Cancel it (or let it die with run_steps) "
+                 "before returning");
+    return;
+  }
 }
 
 TEST_F(Deadline, TimeTheQuickStepsDidNotUseIsLeftForTheSlowOne) {
@@ -143,6 +179,40 @@ TEST_F(Deadline, TimeTheQuickStepsDidNotUseIsLeftForTheSlowOne) {
   ASSERT_TRUE(r.results.has_value());
   EXPECT_EQ(*r.results, (std::vector<int>{40, 40, 200}));
   EXPECT_EQ(t.count(Outcome::completed), 3u);
+}
+
+TEST_F(Deadline, AStepsOwnErrorReachesTheCallerAtOnceAndEndsTheSequence) {
+  // Step 2 fails (503) at 40 + 60 ms; the budget is far away and step 3 must never start.
+  std::vector<asio::awaitable<int>> steps;
+  steps.push_back(step(async_client(), 40));
+  steps.push_back(failing_step(async_client(), 60));
+  steps.push_back(step(async_client(), 100));
+  constexpr int kBudget = 400;
+  Attempt r;
+  std::string failure;
+  try {
+    r = run(run_steps_timed(std::move(steps), milliseconds{kBudget}));
+  } catch (const StepFailed& e) {
+    failure = e.what();
+  }
+  auto t = trace(2);
+  if (diagnosed_concurrent(t)) return;
+  if (r.deadline_exceeded) {
+    diagnose("error-became-deadline",
+             "step 2 failed with its own error at about 100 ms, but run_steps threw "
+             "DeadlineExceeded at " + std::to_string(int(t.ms(r.ended))) + " ms. `step || timer` "
+             "waits for the first *success*, so a failed step loses to the timer: race with "
+             "wait_for_one() and rethrow the step's exception");
+    return;
+  }
+  if (failure.empty()) {
+    diagnose("error-swallowed",
+             "step 2 failed, but run_steps returned normally (" + std::to_string(t.size()) +
+                 " requests): a step's exception must reach the caller and end the sequence");
+    return;
+  }
+  EXPECT_EQ(failure, "step failed with status 503");
+  EXPECT_EQ(t.size(), 2u) << "the third step must not start after the second failed";
 }
 
 }  // namespace

@@ -169,6 +169,17 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheWorkWhenNothingGoesWrong) {
   EXPECT_EQ(*e.value, 200);
   ASSERT_EQ(c.acquires.size(), 1u);
   ASSERT_EQ(c.work.size(), 1u);
+  const auto& acquire = t.records()[c.acquires[0]];
+  const auto& work = t.records()[c.work[0]];
+  const auto& release = t.records()[c.releases[0]];
+  if (!acquire.finish || work.arrival < *acquire.finish ||
+      (work.finish && release.arrival < *work.finish)) {
+    diagnose("lease-not-held-during-work",
+             "the server saw the work's request outside the lease (it started before the acquire "
+             "had finished, or the release came before the work ended): await the acquire, then "
+             "the work, then the release, one after another");
+    return;
+  }
   EXPECT_TRUE(c.acquires[0] < c.work[0] && c.work[0] < c.releases[0])
       << "the server should see acquire, work, release in that order";
   EXPECT_TRUE(t.sequential()) << "each call should start after the previous one finished";
