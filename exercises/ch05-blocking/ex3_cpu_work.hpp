@@ -12,7 +12,9 @@
 //
 // What the tests check: both give count_primes(0, n) exactly, for chunk sizes that do and do
 // not divide n; and while each counts for a couple of hundred milliseconds, a probe on the
-// loop keeps ticking: its max lag stays under half the time the counting took.
+// loop keeps ticking: its max lag stays under half the time the counting took. The caller of
+// count_primes_offloaded carries on on the loop's thread; count_primes_in_chunks refuses a
+// chunk of 0 with std::invalid_argument (it would never advance).
 //
 // Replace every ASYNCLINGS_TODO. `grader hint ch05 ex3` helps.
 #pragma once
@@ -28,6 +30,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 
 namespace ch05 {
 
@@ -66,6 +69,7 @@ inline boost::asio::awaitable<std::uint64_t> count_primes_in_chunks(std::uint64_
                                                                     std::uint64_t chunk) {
   // TODO: add up count_primes over [0, chunk), [chunk, 2*chunk), … (the last one ends at n),
   //       and after each piece let the loop run whatever is waiting before going on.
+  //       Throw std::invalid_argument when chunk == 0.
   (void)n;
   (void)chunk;
   ASYNCLINGS_TODO("count_primes_in_chunks");

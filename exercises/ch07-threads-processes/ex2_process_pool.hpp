@@ -8,7 +8,8 @@
 // `pool_size` workers with Boost.Process v2, each with a pipe to its stdin and one from its
 // stdout, and hands them the chunks one at a time: a worker that finishes a job gets the next
 // one, so every worker runs many jobs (starting a process costs milliseconds; a job here is
-// cheap). Results come back in input order.
+// cheap). Results come back in input order. A pool_size of 0 is refused with
+// std::invalid_argument (no worker could ever take a chunk), even for no chunks.
 //
 // A process is isolated: when a worker crashes on an input, only that input fails (its
 // ItemResult carries an error and no hits); the pool starts a fresh worker for the rest.
@@ -46,6 +47,7 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -133,6 +135,7 @@ inline asio::awaitable<std::vector<ItemResult>> map_in_process_pool(WorkerComman
   //       a Worker it starts when it needs one; each takes the next chunk not yet taken, asks
   //       its worker, and stores the answer (parse_answer) in that chunk's result. A worker
   //       that died gets the item an error saying so and is replaced for the next item.
+  //       Throw std::invalid_argument when pool_size == 0.
   (void)command;
   (void)chunks;
   (void)pool_size;

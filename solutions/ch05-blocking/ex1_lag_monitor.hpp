@@ -16,8 +16,13 @@
 // What the tests check: with a task that calls std::this_thread::sleep_for(150 ms) the
 // monitor reports a max lag of at least the block minus one interval; with a task that waits
 // 150 ms on a timer it reports well under half of that, and ticks all along; after stop()
-// nothing is left on the loop, so io_context::run() returns. async_sleep waits at least the
-// given time and leaves the loop free meanwhile (a separate probe watches).
+// nothing is left on the loop, so io_context::run() returns at once (the pending wait is
+// cancelled, not left to expire). The lag is a tick's lateness, not the time between two
+// ticks: on a free loop a 100 ms monitor reports a lag near 0, not 100. The first tick is due
+// one interval after the ticking coroutine first runs (not after start(), which may come well
+// before the loop runs). start() refuses an interval <= 0 with std::invalid_argument.
+// async_sleep waits at least the given time and leaves the loop free and idle meanwhile (a
+// separate probe watches; a "sleep" that re-queues itself until the time is up is not idle).
 //
 // Replace every ASYNCLINGS_TODO. Read README.md first; `grader hint ch05 ex1` helps.
 #pragma once
@@ -36,6 +41,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <stdexcept>
 
 namespace ch05 {
 
@@ -51,6 +57,7 @@ class LagMonitor {
   // Starts ticking on the loop: every `interval`, note how late the tick fired.
   // The monitor must outlive the loop's run (the tests keep it alive until run() returns).
   void start() {
+    if (interval_.count() <= 0) throw std::invalid_argument("the monitor's interval must be positive");
     running_ = true;
     boost::asio::co_spawn(loop_, tick(), boost::asio::detached);
   }

@@ -20,6 +20,7 @@
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -128,6 +129,110 @@ TEST(LagMonitor, LeavesNothingOnTheLoopOnceStopped) {
   EXPECT_GE(ticks_at_stop, 1u) << "in 50 ms a 10 ms monitor should have ticked";
 }
 
+TEST(LagMonitor, ReportsTheLatenessOfATickNotTheTimeBetweenTicks) {
+  // A slow monitor (100 ms) on a loop that nothing blocks: every tick fires about on time, so
+  // the lag stays near zero, far below the 100 ms between two ticks.
+  asio::io_context io;
+  ch05::LagMonitor monitor(io.get_executor(), 100ms);
+  monitor.start();
+  auto stopper = [](ch05::LagMonitor& m) -> asio::awaitable<void> {
+    co_await timer_wait(350ms);
+    m.stop();
+  };
+  asio::co_spawn(io, stopper(monitor), asio::detached);
+  io.run_for(std::chrono::milliseconds(long(tolerant_ms(3000))));
+  const double bound = tolerant_ms(50);
+  figure("max_loop_lag_ms", monitor.max_lag_ms(), "ms", "< " + std::to_string(int(bound)));
+  figure("ticks", double(monitor.ticks()), "ticks", "3");
+  if (monitor.ticks() == 0) {
+    diagnose("monitor-never-ticks",
+             "the monitor never fired: start() must co_spawn a coroutine that waits on a "
+             "steady_timer in a loop, and each wake-up counts as a tick");
+    return;
+  }
+  if (monitor.max_lag_ms() >= bound) {
+    diagnose("measured-interval-not-lag",
+             "nothing blocked the loop, yet a 100 ms monitor reported a max lag of " +
+                 std::to_string(int(monitor.max_lag_ms())) +
+                 " ms: that is the time between two ticks, not how late a tick fired. The lag "
+                 "is now minus the time the tick was DUE (the expiry you set), not now minus "
+                 "the previous tick");
+    return;
+  }
+  EXPECT_GE(monitor.ticks(), 2u);
+}
+
+TEST(LagMonitor, CountsLagOnlyFromWhenTheLoopRunsItsFirstTick) {
+  // start() is called, then the thread is busy for 120 ms BEFORE the loop runs at all: the
+  // loop was never blocked while it ran, so the monitor must not report those 120 ms.
+  asio::io_context io;
+  ch05::LagMonitor monitor(io.get_executor(), kInterval);
+  monitor.start();
+  std::this_thread::sleep_for(120ms);  // not inside the loop: io.run() has not started
+  auto stopper = [](ch05::LagMonitor& m) -> asio::awaitable<void> {
+    co_await timer_wait(80ms);
+    m.stop();
+  };
+  asio::co_spawn(io, stopper(monitor), asio::detached);
+  io.run_for(std::chrono::milliseconds(long(tolerant_ms(3000))));
+  const double bound = tolerant_ms(60);
+  figure("max_loop_lag_ms", monitor.max_lag_ms(), "ms", "< " + std::to_string(int(bound)));
+  if (monitor.max_lag_ms() >= bound) {
+    diagnose("lag-counted-before-loop-ran",
+             "the monitor reported " + std::to_string(int(monitor.max_lag_ms())) +
+                 " ms of lag although the loop ran free: the first tick's due time was taken "
+                 "in start(), before the loop ran. Work out the first due time inside the "
+                 "ticking coroutine, when it first runs");
+    return;
+  }
+  EXPECT_GE(monitor.ticks(), 1u);
+}
+
+TEST(LagMonitor, StopCancelsThePendingTickAtOnce) {
+  // A monitor with a long interval, stopped 50 ms in: run() must return right away, not when
+  // the next tick would have been due (400 ms).
+  asio::io_context io;
+  ch05::LagMonitor monitor(io.get_executor(), 400ms);
+  monitor.start();
+  auto stopper = [](ch05::LagMonitor& m) -> asio::awaitable<void> {
+    co_await timer_wait(50ms);
+    m.stop();
+  };
+  asio::co_spawn(io, stopper(monitor), asio::detached);
+  asynclings::testkit::Stopwatch watch;
+  io.run_for(std::chrono::milliseconds(long(tolerant_ms(2000))));
+  const double run_ms = watch.elapsed_ms();
+  const double bound = 50 + tolerant_ms(150);
+  figure("run_ms", run_ms, "ms", "about 50 (< " + std::to_string(int(bound)) + ")");
+  if (!io.stopped()) {
+    diagnose("monitor-keeps-running",
+             "after stop() the loop still had work: io_context::run() did not return. stop() "
+             "must end the ticking coroutine (a flag it checks) and cancel its pending wait");
+    return;
+  }
+  if (run_ms >= bound) {
+    diagnose("timer-left-armed",
+             "run() returned only after " + std::to_string(int(run_ms)) + " ms although stop() "
+                 "came at 50 ms: the monitor's timer stayed armed until its next tick. stop() "
+                 "must cancel the timer (timer_.cancel()), not only set the flag");
+    return;
+  }
+}
+
+TEST(LagMonitor, StartRefusesAnIntervalOfZero) {
+  asio::io_context io;
+  ch05::LagMonitor monitor(io.get_executor(), 0ms);
+  try {
+    monitor.start();
+    diagnose("zero-interval-accepted",
+             "start() accepted an interval of 0 ms: such a monitor re-arms at once, forever, "
+             "and keeps the loop busy. Throw std::invalid_argument from start() when the "
+             "interval is not positive");
+  } catch (const std::invalid_argument&) {
+    EXPECT_EQ(io.poll(), 0u) << "nothing may be queued on the loop";
+  }
+}
+
 TEST(AsyncSleep, WaitsAtLeastTheGivenTime) {
   auto slept = [] () -> asio::awaitable<int> {
     co_await ch05::async_sleep(120ms);
@@ -160,6 +265,37 @@ TEST(AsyncSleep, LeavesTheLoopFreeWhileItWaits) {
   }
   EXPECT_LT(run.wall_ms, kBlockMs + tolerant_ms(kBlockMs / 2))
       << "two 150 ms sleeps side by side should take about 150 ms, not 300";
+}
+
+TEST(AsyncSleep, LeavesTheLoopIdleInsteadOfSpinning) {
+  // The loop runs one handler at a time and counts them: a sleeping coroutine costs the loop
+  // one handler (the timer's completion), a coroutine that "sleeps" by re-queueing itself
+  // until the time is up costs thousands, whatever the machine's speed or load.
+  asio::io_context io;
+  bool done = false;
+  auto sleeper = [](bool& flag) -> asio::awaitable<void> {
+    co_await ch05::async_sleep(150ms);
+    flag = true;
+  };
+  asio::co_spawn(io, sleeper(done), asio::detached);
+  asynclings::testkit::Stopwatch watch;
+  std::size_t handlers = 0;
+  while (!done && watch.elapsed_ms() < tolerant_ms(3000)) {
+    handlers += io.run_one_for(std::chrono::milliseconds(100));
+    if (io.stopped()) break;
+  }
+  figure("handlers_run", double(handlers), "", "a handful (< 100)");
+  figure("wall_ms", watch.elapsed_ms(), "ms", ">= 150");
+  if (handlers >= 100) {
+    diagnose("busy-wait-sleep",
+             "while async_sleep(150ms) waited, the loop ran " + std::to_string(handlers) +
+                 " handlers: the sleep kept re-queueing itself (a loop around post / "
+                 "yield until the time is up), which keeps the loop and a core busy. Wait on a "
+                 "steady_timer: co_await timer.async_wait(use_awaitable) costs nothing meanwhile");
+    return;
+  }
+  EXPECT_TRUE(done);
+  EXPECT_GE(watch.elapsed_ms(), 149.0);
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <boost/asio/thread_pool.hpp>
 
 #include <chrono>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -110,7 +111,7 @@ TEST_F(ToThread, LeavesTheLoopTickingWhileABlockingCallWaits) {
   pool.join();
   if (loop_was_blocked(run.max_lag_ms, tolerant_ms(kDelayMs / 2), "the blocking GET")) return;
   EXPECT_EQ(run.value, 200);
-  EXPECT_GE(run.ticks, 10u) << "the probe should have ticked all through the 200 ms call";
+  EXPECT_GE(run.ticks, 5u) << "the probe should have ticked all through the 200 ms call";
   EXPECT_EQ(trace(1).size(), 1u);
 }
 
@@ -127,7 +128,11 @@ TEST_F(FetchAllOffloaded, SixBlockingCallsOverlapAndFinishInAboutOneDelay) {
   const auto t = trace(kCalls);
   figure("peak_in_flight", double(t.peak_in_flight()), "", "exactly " + std::to_string(kCalls));
   figure("wall_ms", run.wall_ms, "ms", "< " + ms(kDelayMs + tolerant_ms(kDelayMs)));
-  if (loop_was_blocked(run.max_lag_ms, tolerant_ms(kDelayMs / 2), "a blocking GET")) return;
+  // A GET on the loop's thread freezes it AND keeps the next call from starting; a late probe
+  // with every call in flight together is a loaded machine, not a blocked loop.
+  if (t.peak_in_flight() < std::size_t(kCalls) &&
+      loop_was_blocked(run.max_lag_ms, tolerant_ms(kDelayMs / 2), "a blocking GET"))
+    return;
   if (t.size() == std::size_t(kCalls) && t.sequential()) {
     diagnose("sequential-offload",
              "the server saw the calls one after another: each to_thread was awaited before "
@@ -149,12 +154,52 @@ TEST_F(FetchAllOffloaded, SixBlockingCallsOverlapAndFinishInAboutOneDelay) {
 
 TEST_F(FetchAllOffloaded, ReturnsNothingForNoTargetsAtOnce) {
   asio::thread_pool pool(1);
-  const auto run = ch05_test::run_probed(
-      ch05::fetch_all_offloaded(pool.get_executor(), blocking_client(), {}),
-      std::chrono::milliseconds{5}, std::chrono::milliseconds{2000});
+  std::vector<Response> value;
+  try {
+    value = ch05_test::run_probed(
+                ch05::fetch_all_offloaded(pool.get_executor(), blocking_client(), {}),
+                std::chrono::milliseconds{5}, std::chrono::milliseconds{2000})
+                .value;
+  } catch (const std::exception& e) {
+    if (dynamic_cast<const std::runtime_error*>(&e) == nullptr &&
+        dynamic_cast<const std::future_error*>(&e) == nullptr)
+      throw;
+    pool.join();
+    diagnose("empty-group-hangs",
+             std::string("fetch_all_offloaded with no targets never finished (") + e.what() +
+                 "): a parallel group of no operations never completes in Asio 1.81. Return "
+                 "an empty vector at once when there are no targets");
+    return;
+  }
   pool.join();
-  EXPECT_TRUE(run.value.empty());
+  EXPECT_TRUE(value.empty());
   EXPECT_EQ(trace_now().size(), 0u);
+}
+
+TEST_F(FetchAllOffloaded, AFailingCallReachesTheCallerAsItsException) {
+  // A client for a port nobody listens on: every get() throws on its pool thread. The caller
+  // must get that exception, not a vector of empty responses.
+  asio::thread_pool pool(3);
+  BlockingClient nowhere(asynclings::client::ServerAddress{"127.0.0.1", 1, tag()});
+  std::vector<std::string> targets{"/get?i=0", "/get?i=1", "/get?i=2"};
+  std::string outcome;
+  try {
+    const auto run = ch05_test::run_probed(ch05::fetch_all_offloaded(pool.get_executor(), nowhere, targets),
+                                           std::chrono::milliseconds{5}, std::chrono::milliseconds{5000});
+    outcome = "returned " + std::to_string(run.value.size()) + " responses";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    if (what.find("did not finish") != std::string::npos) outcome = "never finished";
+  }
+  pool.join();
+  figure("outcome", 0, "", outcome.empty() ? "the call's exception" : outcome);
+  if (!outcome.empty()) {
+    diagnose("error-swallowed",
+             "every call threw on its pool thread, yet fetch_all_offloaded " + outcome +
+                 ": the exceptions were dropped. The parallel group hands you one "
+                 "exception_ptr per call: rethrow the first that is set "
+                 "(std::rethrow_exception) before returning the responses");
+  }
 }
 
 }  // namespace

@@ -18,7 +18,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
+#include <thread>
 
 namespace {
 
@@ -104,10 +106,54 @@ TEST(CountPrimesOffloaded, KeepsTheLoopTickingWhileItCounts) {
   EXPECT_EQ(run.value, expected);
 }
 
+TEST(CountPrimesOffloaded, ResumesTheCallerOnTheLoopThread) {
+  asio::thread_pool pool(2);
+  auto work = [](asio::thread_pool::executor_type p) -> asio::awaitable<int> {
+    const auto loop = std::this_thread::get_id();
+    const auto n = co_await ch05::count_primes_offloaded(p, 10'000);
+    co_return (std::this_thread::get_id() == loop ? 1 : 0) + (n == 1229u ? 2 : 0);
+  };
+  const auto run = ch05_test::run_probed(work(pool.get_executor()));
+  pool.join();
+  if ((run.value & 1) == 0) {
+    diagnose("wrong-thread",
+             "the code after co_await count_primes_offloaded(...) ran on a pool thread, not on "
+             "the loop's: the coroutine hopped to the pool and stayed there. co_await "
+             "co_spawn(pool, job, use_awaitable) brings the caller back to its own executor");
+    return;
+  }
+  EXPECT_EQ(run.value & 2, 2) << "there are 1229 primes below 10,000";
+}
+
+TEST(CountPrimesInChunks, RefusesAChunkOfZero) {
+  try {
+    const auto run = ch05_test::run_probed(ch05::count_primes_in_chunks(1'000, 0),
+                                           std::chrono::milliseconds{5}, std::chrono::milliseconds{1000});
+    diagnose("zero-chunk-accepted",
+             "count_primes_in_chunks(1000, 0) returned " + std::to_string(run.value) +
+                 " instead of refusing: chunks of 0 numbers never get anywhere. Throw "
+                 "std::invalid_argument when chunk == 0");
+  } catch (const std::invalid_argument&) {
+  } catch (const std::runtime_error& e) {
+    diagnose("zero-chunk-accepted",
+             std::string("count_primes_in_chunks(1000, 0) never finished (") + e.what() +
+                 "): with chunks of 0 numbers the loop never advances. Throw "
+                 "std::invalid_argument when chunk == 0");
+  }
+}
+
 TEST(CountPrimesInChunks, GivesTheSameCountForAnyChunkSize) {
   auto counts = [](std::uint64_t n, std::uint64_t chunk) {
     return ch05_test::run_probed(ch05::count_primes_in_chunks(n, chunk)).value;
   };
+  const auto uneven = counts(10'008, 1'000);
+  if (counts(10'000, 1'000) == 1229u && uneven == 1229u) {
+    diagnose("last-chunk-lost",
+             "with chunks that divide n the count is right, but counting below 10,008 in chunks "
+             "of 1,000 missed the prime 10,007: the last, shorter chunk was dropped. Loop while "
+             "from < n and end each chunk at std::min(n, from + chunk)");
+    return;
+  }
   EXPECT_EQ(counts(10'000, 1'000), 1229u) << "chunks that divide n";
   EXPECT_EQ(counts(10'007, 1'000), 1229u) << "a last, shorter chunk (10,007 is prime but not below n)";
   EXPECT_EQ(counts(10'008, 1'000), 1230u) << "a last chunk that ends just after the prime 10,007";

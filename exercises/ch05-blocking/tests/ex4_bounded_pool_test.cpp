@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -44,7 +45,9 @@ class BoundedPool : public asynclings::testkit::ServerTest {
     figure("peak_in_flight", double(peak), "", "exactly " + std::to_string(threads));
     figure("wall_ms", run.wall_ms, "ms",
            "about " + ms(kDelayMs * ((calls + threads - 1) / threads)));
-    const double lag_bound = tolerant_ms(kDelayMs / 2);
+    // A call made on the loop's thread freezes it for a whole delay; three quarters of one
+    // leaves room for a loaded machine that is slow to give the loop's thread the CPU.
+    const double lag_bound = tolerant_ms(kDelayMs * 3 / 4);
     figure("max_loop_lag_ms", run.max_lag_ms, "ms", "< " + ms(lag_bound));
     if (peak > threads) {
       diagnose("pool-size-ignored",
@@ -53,13 +56,18 @@ class BoundedPool : public asynclings::testkit::ServerTest {
                "boost::asio::thread_pool pool(threads), not one thread per call");
       return false;
     }
-    if (run.max_lag_ms >= lag_bound) {
-      diagnose("blocked-the-loop",
-               "the loop was blocked for " + ms(run.max_lag_ms) + " ms: a blocking call ran on "
-               "the loop's own thread. Every client.get belongs on the pool");
-      return false;
-    }
     if (peak < threads) {
+      // A call made on the loop's thread (or a blocking wait there) both freezes the loop and
+      // keeps the next call from starting. A late probe alone, with every call in flight as
+      // it should be, is a loaded machine, not a mistake.
+      if (run.max_lag_ms >= lag_bound) {
+        diagnose("blocked-the-loop",
+                 "the loop was blocked for " + ms(run.max_lag_ms) + " ms and the server saw at "
+                 "most " + std::to_string(peak) + " calls at once: a blocking call (or a "
+                 "blocking wait for one) ran on the loop's own thread. Every client.get belongs "
+                 "on the pool, and the loop only co_awaits");
+        return false;
+      }
       if (peak <= 1 && t.sequential()) {
         diagnose("sequential-offload",
                  "the server saw the calls one after another: each was awaited before the next "
@@ -88,24 +96,70 @@ TEST_F(BoundedPool, TwentyCallsOnFourThreadsTakeAboutFiveDelaysWithFourInFlight)
   if (!judge(run, 4, 20)) return;
   // Five waves of four: at least five delays, and not much more.
   EXPECT_GE(run.wall_ms, 5 * kDelayMs - 5) << "four at a time, twenty calls need five delays";
-  EXPECT_LT(run.wall_ms, 5 * kDelayMs + tolerant_ms(2 * kDelayMs));
+  // The bound itself is proven by the server's peak in flight; the wall time only rules out
+  // far slower shapes (one at a time would take 20 delays), with room for a loaded machine.
+  EXPECT_LT(run.wall_ms, 5 * kDelayMs + tolerant_ms(4 * kDelayMs));
 }
 
 TEST_F(BoundedPool, TenCallsOnTenThreadsAllOverlap) {
   const auto run = ch05_test::run_probed(ch05::fetch_all_on_pool(10, blocking_client(), delay_targets(10)));
   if (!judge(run, 10, 10)) return;
   EXPECT_TRUE(trace(10).all_overlap());
-  EXPECT_LT(run.wall_ms, kDelayMs + tolerant_ms(kDelayMs)) << "ten calls on ten threads take one delay";
+  EXPECT_LT(run.wall_ms, kDelayMs + tolerant_ms(2 * kDelayMs)) << "ten calls on ten threads take one delay, not ten";
 }
 
 TEST_F(BoundedPool, RefusesZeroThreadsBeforeSendingAnything) {
   try {
-    ch05_test::run_probed(ch05::fetch_all_on_pool(0, blocking_client(), delay_targets(2)),
-                          std::chrono::milliseconds{5}, std::chrono::milliseconds{2000});
-    ADD_FAILURE() << "fetch_all_on_pool(0, …) returned: a pool of no threads runs nothing "
-                     "(and in Asio 1.81 its join() never returns); throw std::invalid_argument";
+    const auto run = ch05_test::run_probed(ch05::fetch_all_on_pool(0, blocking_client(), delay_targets(2)),
+                                           std::chrono::milliseconds{5}, std::chrono::milliseconds{2000});
+    figure("requests_sent", double(trace_now().size()), "", "0");
+    diagnose("zero-threads-accepted",
+             "fetch_all_on_pool(0, …) returned " + std::to_string(run.value.size()) +
+                 " responses instead of refusing: a pool of 0 threads is a mistake of the "
+                 "caller's, and quietly using 1 (or any other number) hides it. Throw "
+                 "std::invalid_argument when threads == 0, before sending anything");
   } catch (const std::invalid_argument&) {
     EXPECT_EQ(trace_now().size(), 0u) << "no request may be sent";
+  }
+}
+
+TEST_F(BoundedPool, ReturnsNothingForNoTargetsAtOnce) {
+  std::vector<asynclings::client::Response> value;
+  try {
+    value = ch05_test::run_probed(ch05::fetch_all_on_pool(3, blocking_client(), {}),
+                                  std::chrono::milliseconds{5}, std::chrono::milliseconds{2000})
+                .value;
+  } catch (const std::exception& e) {
+    if (dynamic_cast<const std::runtime_error*>(&e) == nullptr &&
+        dynamic_cast<const std::future_error*>(&e) == nullptr)
+      throw;
+    diagnose("empty-group-hangs",
+             std::string("fetch_all_on_pool with no targets never finished (") + e.what() +
+                 "): a parallel group of no operations never completes in Asio 1.81. Return "
+                 "an empty vector at once when there are no targets");
+    return;
+  }
+  EXPECT_TRUE(value.empty());
+  EXPECT_EQ(trace_now().size(), 0u);
+}
+
+TEST_F(BoundedPool, AFailingCallReachesTheCallerAsItsException) {
+  // A client for a port nobody listens on: every get() throws on its pool thread.
+  asynclings::client::BlockingClient nowhere(asynclings::client::ServerAddress{"127.0.0.1", 1, tag()});
+  std::string outcome;
+  try {
+    const auto run = ch05_test::run_probed(ch05::fetch_all_on_pool(2, nowhere, delay_targets(3)),
+                                           std::chrono::milliseconds{5}, std::chrono::milliseconds{5000});
+    outcome = "returned " + std::to_string(run.value.size()) + " responses";
+  } catch (const std::runtime_error& e) {
+    if (std::string(e.what()).find("did not finish") != std::string::npos) outcome = "never finished";
+  }
+  figure("outcome", 0, "", outcome.empty() ? "the call's exception" : outcome);
+  if (!outcome.empty()) {
+    diagnose("error-swallowed",
+             "every call threw on its pool thread, yet fetch_all_on_pool " + outcome +
+                 ": the exceptions were dropped. Rethrow the first exception_ptr the parallel "
+                 "group gives you (std::rethrow_exception) before returning the responses");
   }
 }
 

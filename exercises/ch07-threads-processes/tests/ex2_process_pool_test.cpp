@@ -3,6 +3,11 @@
 // Every test passes its workers a unique tag and, at the end, looks for any process carrying
 // it (tests/worker_processes.hpp): none may survive — neither a worker nor the helper each
 // worker starts. The fixture kills whatever is left, so a failing test leaves nothing behind.
+//
+// Whether the workers really run at the same time is judged twice: by CPU-seconds per
+// wall-second (needs a free core, skips on a saturated machine), and without any free core
+// by workers that nap 40 ms per job and log when each job ran (support/worker.cpp
+// --nap-ms/--log): on any machine, a pool of 2 has 2 jobs in progress at once.
 #include "ex2_process_pool.hpp"
 #include "cpu_scaling.hpp"
 #include "worker_processes.hpp"
@@ -17,9 +22,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <variant>
@@ -40,9 +50,31 @@ class ProcessPool : public ::testing::Test {
     std::signal(SIGPIPE, SIG_IGN);  // a write to a dead worker's pipe must fail, not kill us
     tag_ = ch07_test::unique_worker_tag();
   }
-  void TearDown() override { ch07_test::kill_tagged(tag_); }
+  void TearDown() override {
+    ch07_test::kill_tagged(tag_);
+    std::remove(log_path().c_str());
+  }
 
   ch07::WorkerCommand worker() const { return {ASYNCLINGS_WORKER_PATH, {tag_}}; }
+  // Workers that nap `nap_ms` per job and log each job's pid, start and end.
+  ch07::WorkerCommand napping_worker(int nap_ms) const {
+    return {ASYNCLINGS_WORKER_PATH,
+            {tag_, "--nap-ms=" + std::to_string(nap_ms), "--log=" + log_path()}};
+  }
+  std::string log_path() const {
+    return "/tmp/asynclings-ch07-" + tag_.substr(tag_.find('=') + 1) + ".log";
+  }
+  struct Job {
+    int pid = 0;
+    long long start_ns = 0, end_ns = 0;
+  };
+  std::vector<Job> logged_jobs() const {
+    std::vector<Job> jobs;
+    std::ifstream in(log_path());
+    Job j;
+    while (in >> j.pid >> j.start_ns >> j.end_ns) jobs.push_back(j);
+    return jobs;
+  }
 
   template <typename T>
   T run(asio::awaitable<T> work, std::chrono::seconds limit = std::chrono::seconds{30}) {
@@ -107,9 +139,24 @@ bool judge_pool_shape(const std::vector<ch07::ItemResult>& results, std::size_t 
 }
 
 TEST_F(ProcessPool, GivesEachChunkTheSequentialResultInInputOrder) {
-  const auto chunks = small_chunks(9);
+  auto chunks = small_chunks(9);
+  chunks[0].samples = 3'000'000;  // the first answer comes last: completion order != input order
   const auto results = run(ch07::map_in_process_pool(worker(), chunks, kPoolSize));
   ASSERT_EQ(results.size(), chunks.size());
+  std::multiset<std::uint64_t> want, got;
+  bool in_order = true;
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    want.insert(ch07::hits_in_chunk(chunks[i]));
+    if (results[i].hits) got.insert(*results[i].hits);
+    in_order = in_order && results[i].hits == ch07::hits_in_chunk(chunks[i]);
+  }
+  if (!in_order && want == got) {
+    diagnose("results-out-of-order",
+             "every chunk's answer came back, but not in the place of its chunk: results[i] "
+             "must be chunk i's answer. Remember which index a worker is working on and store "
+             "its answer at that index, instead of appending answers as they arrive");
+    return;
+  }
   for (std::size_t i = 0; i < chunks.size(); ++i) {
     EXPECT_TRUE(results[i].error.empty()) << "item " << i << ": " << results[i].error;
     ASSERT_TRUE(results[i].hits.has_value()) << "item " << i << " has no result";
@@ -125,6 +172,63 @@ TEST_F(ProcessPool, AnEmptyListOfChunksGivesNoResults) {
   const auto one = run(ch07::map_in_process_pool(worker(), small_chunks(1), kPoolSize));
   ASSERT_EQ(one.size(), 1u);
   EXPECT_EQ(one[0].hits, ch07::hits_in_chunk(small_chunks(1)[0]));
+  no_survivors("after the pool returned");
+}
+
+TEST_F(ProcessPool, RefusesAPoolOfZeroWorkersWithInvalidArgument) {
+  for (std::size_t n : {std::size_t{3}, std::size_t{0}}) {
+    try {
+      const auto results = run(ch07::map_in_process_pool(worker(), small_chunks(n), 0));
+      std::size_t answered = 0;
+      for (const auto& r : results) answered += r.hits ? 1 : 0;
+      diagnose("zero-workers-accepted",
+               "map_in_process_pool(…, " + std::to_string(n) + " chunks, pool_size 0) returned " +
+                   std::to_string(results.size()) + " results (" + std::to_string(answered) +
+                   " answered) instead of refusing: a pool of no workers can compute nothing. "
+                   "Throw std::invalid_argument when pool_size == 0, before starting anything");
+      return;
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  EXPECT_TRUE(ch07_test::survivors(tag_).empty()) << "no worker may be started for a pool of 0";
+}
+
+TEST_F(ProcessPool, TwoWorkersHaveAJobEachAtTheSameTimeOnAnyMachine) {
+  constexpr int kNapMs = 40;
+  const auto chunks = small_chunks(8);
+  const auto results = run(ch07::map_in_process_pool(napping_worker(kNapMs), chunks, kPoolSize));
+  ASSERT_EQ(results.size(), chunks.size());
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    ASSERT_EQ(results[i].hits, ch07::hits_in_chunk(chunks[i])) << "item " << i << ": " << results[i].error;
+  }
+  if (!judge_pool_shape(results, chunks.size())) return;
+  const auto jobs = logged_jobs();
+  ASSERT_EQ(jobs.size(), chunks.size()) << "the workers logged every job they ran";
+  // The most jobs in progress at one moment: sweep the starts and ends.
+  std::vector<std::pair<long long, int>> edges;
+  for (const auto& j : jobs) {
+    edges.push_back({j.start_ns, +1});
+    edges.push_back({j.end_ns, -1});
+  }
+  std::sort(edges.begin(), edges.end());  // an end sorts before a start at the same instant
+  int now = 0, peak = 0;
+  for (const auto& e : edges) peak = std::max(peak, now += e.second);
+  figure("peak_jobs_in_progress", peak, "", "exactly " + std::to_string(kPoolSize));
+  if (peak > int(kPoolSize)) {
+    diagnose("pool-size-ignored",
+             std::to_string(peak) + " jobs were in progress at once with a pool of " +
+                 std::to_string(kPoolSize) + ": never more workers busy than pool_size");
+    return;
+  }
+  if (peak < int(kPoolSize)) {
+    diagnose("pool-not-parallel",
+             "with a pool of 2 and 8 jobs of 40 ms each, never more than " + std::to_string(peak) +
+                 " job was in progress at a time: the workers took turns. Send every worker its "
+                 "next chunk as soon as it answered, all workers at once — one coroutine per "
+                 "worker in a parallel group, not a loop that waits for each answer before "
+                 "asking the next worker");
+    return;
+  }
   no_survivors("after the pool returned");
 }
 

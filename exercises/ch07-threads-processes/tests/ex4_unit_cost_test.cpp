@@ -56,9 +56,31 @@ void report(const char* what, const ch07::UnitCost& c) {
   figure(p + "_vsz_kb_each", vsz_per_unit_kb(c), "kB", "measured");
 }
 
+// Every unit must finish once released: a count of 0 means they were never released.
+bool all_finished(const ch07::UnitCost& c, const std::string& what, std::size_t n) {
+  if (c.units != n) {
+    diagnose("units-not-reported",
+             "asked for " + std::to_string(n) + " " + what + ", the result says units = " +
+                 std::to_string(c.units) + ": fill in cost.units = n, so every figure per unit "
+                 "is divided by the right number");
+    return false;
+  }
+  figure(what + "_completed", double(c.completed), "", "all " + std::to_string(c.units));
+  if (c.units > 0 && c.completed == 0) {
+    diagnose("units-never-released",
+             "none of the " + std::to_string(c.units) + " " + what + " finished: they were "
+             "never released, or never given the chance to run after the release. For "
+             "coroutines, gate.cancel() only queues their wake-ups: io.run() must then run them "
+             "to the end. For threads, set the flag under the mutex and notify_all()");
+    return false;
+  }
+  return true;
+}
+
 TEST(UnitCost, TenThousandCoroutinesAllWaitAtOnceAndAllFinish) {
   const auto c = coroutines_measured(kCoroutines);
   report("coroutines", c);
+  if (!all_finished(c, "coroutines", kCoroutines)) return;
   EXPECT_EQ(c.units, kCoroutines);
   EXPECT_EQ(c.completed, kCoroutines) << "every coroutine must finish after the gate opens";
   EXPECT_GT(c.during.rss_kb, 0) << "read the memory while the coroutines wait";
@@ -68,6 +90,7 @@ TEST(UnitCost, TenThousandCoroutinesAllWaitAtOnceAndAllFinish) {
 TEST(UnitCost, AThousandThreadsAllWaitAtOnceAndAllFinish) {
   const auto t = ch07::measure_threads(kThreads);
   report("threads", t);
+  if (!all_finished(t, "threads", kThreads)) return;
   EXPECT_EQ(t.units, kThreads);
   EXPECT_EQ(t.completed, kThreads) << "every thread must finish after the release";
   EXPECT_GT(t.create_ms, 0.0);
@@ -75,13 +98,34 @@ TEST(UnitCost, AThousandThreadsAllWaitAtOnceAndAllFinish) {
 
 TEST(UnitCost, AThreadsEightMegabytesAreVirtualAndACoroutineCostsFarLessResidentMemory) {
   const auto c = coroutines_measured(kCoroutines);
+  const auto outside = ch07::read_memory_status();  // the test's own reading, just before
   const auto t = ch07::measure_threads(kThreads);
   report("coroutines", c);
   report("threads", t);
   const double stack_kb = default_stack_kb();
   figure("default_thread_stack_kb", stack_kb, "kB", "8192 on a default Linux");
+  if (!all_finished(t, "threads", kThreads) || !all_finished(c, "coroutines", kCoroutines)) return;
   ASSERT_EQ(t.completed, kThreads);
   ASSERT_EQ(c.completed, kCoroutines);
+  // `before` must be read before the first thread starts: it may not already hold their stacks.
+  const double before_growth_kb = double(t.before.vsz_kb - outside.vsz_kb);
+  figure("threads_before_minus_test_reading_kb", before_growth_kb, "kB", "about 0");
+  figure("coroutines_rss_kb_each_seen", rss_per_unit_kb(c), "kB", ">= 0.25 (a frame each)");
+  if (rss_per_unit_kb(c) < 0.25) {
+    diagnose("baseline-read-late",
+             "the coroutines' resident memory grew by only " + std::to_string(rss_per_unit_kb(c)) +
+                 " kB each, less than one frame: `before` was read after the coroutines had "
+                 "been created. Read `before` first, then co_spawn them");
+    return;
+  }
+  if (before_growth_kb > 0.5 * stack_kb * double(kThreads)) {
+    diagnose("baseline-read-late",
+             "`before` already held " + std::to_string(int(before_growth_kb / 1024)) + " MB more "
+                 "virtual memory than the test read just before the call: it was read after the "
+                 "threads had started, so the difference measures nothing. Read `before` first, "
+                 "then start the units");
+    return;
+  }
   if (vsz_per_unit_kb(t) < 0.5 * stack_kb) {
     diagnose("measured-too-late",
              "while the threads waited, the virtual size grew by only " +

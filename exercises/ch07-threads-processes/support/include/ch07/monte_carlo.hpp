@@ -4,6 +4,7 @@
 // computes it, so every parallel version must give exactly the sequential total.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -37,13 +38,33 @@ inline bool next_point_inside(SplitMix64& rng) {
   return x * x + y * y <= 1.0;
 }
 
+// For the tests only (exercises never touch it): a test may install an observer that hears
+// when each chunk's computation begins and ends, on the thread computing it, so it can see
+// which threads computed and which chunks ran at the same time. None is installed otherwise.
+class ChunkObserver {
+ public:
+  virtual void chunk_started(const Chunk& chunk) = 0;
+  virtual void chunk_finished(const Chunk& chunk) = 0;
+
+ protected:
+  ~ChunkObserver() = default;
+};
+
+inline std::atomic<ChunkObserver*>& chunk_observer() {
+  static std::atomic<ChunkObserver*> observer{nullptr};
+  return observer;
+}
+
 // How many of the chunk's points fall inside. Pure computation: seconds of CPU, no waiting.
 inline std::uint64_t hits_in_chunk(const Chunk& chunk) {
+  ChunkObserver* observer = chunk_observer().load(std::memory_order_acquire);
+  if (observer) observer->chunk_started(chunk);
   SplitMix64 rng{chunk.seed};
   std::uint64_t hits = 0;
   for (std::uint64_t i = 0; i < chunk.samples; ++i) {
     if (next_point_inside(rng)) ++hits;
   }
+  if (observer) observer->chunk_finished(chunk);
   return hits;
 }
 
