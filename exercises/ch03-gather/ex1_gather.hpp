@@ -12,7 +12,9 @@
 //
 // What the tests check: the server saw all N requests in flight together (peak in flight
 // = N), the wall time is about one delay, results are in input order although the delays
-// are reversed, an exception reaches the caller, and an empty input returns promptly.
+// are reversed, an exception reaches the caller only after the others ran to their end
+// (nothing is cancelled), with several failures it is the first in input order (even one
+// that fails while gather is already waiting), and an empty input returns promptly.
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch03 ex1` helps.
 #pragma once

@@ -17,7 +17,8 @@
 //
 // What the tests check: the order on_result is called in (shortest delay first); the first
 // result is handled long before the slowest request finishes (the server's trace says when
-// that was); all requests were in flight together.
+// that was); all requests were in flight together; as_completed returns only after the last
+// call; a failure is rethrown when it arrives (after the results before it were handled).
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch03 ex3` helps.
 #pragma once

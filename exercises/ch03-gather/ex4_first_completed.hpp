@@ -15,7 +15,8 @@
 //
 // What the tests check: the winner's index and value; the function returned when the winner
 // finished, not after the slowest; the server saw every loser's connection aborted within a
-// few milliseconds of the winner finishing.
+// few milliseconds of the winner finishing; a failure that completes first is rethrown at once
+// (not the first *success*) and the others are cancelled; no awaitables: invalid_argument.
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch03 ex4` helps.
 #pragma once

@@ -16,7 +16,8 @@
 //
 // What the tests check: (a) values and errors at their input positions and the server saw
 // every request complete, all in flight together; (b) the failure reaches the caller and
-// the server saw the siblings' connections aborted within a few milliseconds of it.
+// the server saw the siblings' connections aborted within a few milliseconds of it. Also: a
+// failure that arrives while gather_outcomes waits is kept; both return [] for no input.
 //
 // Replace the two ASYNCLINGS_TODOs. `grader hint ch03 ex5` helps.
 #pragma once

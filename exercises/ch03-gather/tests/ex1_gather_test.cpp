@@ -240,7 +240,8 @@ TEST_F(Gather, AFailureLetsTheOthersRunToTheirEndBeforeItIsRethrown) {
   figure("slow_request_completed", slow[0].outcome == Outcome::completed ? 1 : 0, "", "1 (not aborted)");
   figure("thrown_ms", thrown_ms, "ms", ">= " + std::to_string(kSlow) + " (after the slow one finished)");
   if (diagnosed_others_cancelled(t, thrown)) return;
-  if (diagnosed_sequential(t)) return;
+  // (No sequential check here: the /status/500 may be answered before the other request
+  // even arrives, which looks "sequential" on a busy machine. The other tests check it.)
   if (thrown_ms < kSlow - 5.0) {
     diagnose("error-before-others-finished",
              "gather threw after " + std::to_string(int(thrown_ms)) + " ms, while the " +

@@ -63,7 +63,7 @@ asio::awaitable<ch03::Winner<int>> timed(std::vector<asio::awaitable<int>> work,
 class FirstCompleted : public asynclings::testkit::ServerTest {};
 
 TEST_F(FirstCompleted, ReturnsTheWinnerAndCancelsTheLosers) {
-  constexpr double kAbortBoundMs = 60;
+  constexpr double kAbortBoundMs = 100;  // well before the nearest loser would end (250 ms)
   std::vector<asio::awaitable<int>> work;
   for (int d : {300, 100, 250}) work.push_back(delayed(async_client(), d));
   auto returned_at = std::make_shared<Clock::time_point>();
@@ -141,7 +141,7 @@ TEST_F(FirstCompleted, NoAwaitablesIsAnError) {
 }
 
 TEST_F(FirstCompleted, AFailureThatCompletesFirstIsRethrownAndTheOthersAreCancelled) {
-  constexpr double kAbortBoundMs = 60;
+  constexpr double kAbortBoundMs = 100;  // well before the nearest loser would end (250 ms)
   // Index 1 fails (503) at 100 ms, before the 250 and 300 ms requests succeed.
   std::vector<asio::awaitable<int>> work;
   work.push_back(delayed(async_client(), 300));
