@@ -149,7 +149,7 @@ TEST_F(Deadline, StepsThatFitTheBudgetReturnTheirResultsInOrderAsSoonAsTheLastFi
   }
   EXPECT_EQ(t.count(Outcome::completed), 3u);
   EXPECT_TRUE(t.sequential());
-  EXPECT_LE(ended_ms, 150 + tolerant_ms(100));
+  EXPECT_LE(ended_ms, 150 + tolerant_ms(200));  // a loaded machine may add 100+ ms; the budget is 400
   if (run_ms >= kBudget - 5.0) {
     diagnose("timer-left-armed",
              "run_steps returned at " + std::to_string(int(ended_ms)) + " ms, but the event loop "
