@@ -70,11 +70,11 @@ run "$WORK/verify-walk.txt" "$GRADER" verify ch99
 expect_rc 0 "grader verify ch99 with three mistakes and an alternative"
 expect_in "$WORK/verify-walk.txt" "contract 1/1 clauses tested · mistakes 3/3 rejected with their diagnosis · alternatives 1/1 pass" "the summary"
 
-# A solution edit moves every patch's lines: refresh re-records them, and they still apply.
-sed -i 's|^inline int answer|// The answer to everything.\ninline int answer|' "$sol"
+# A solution edit above the fixtures' hunks moves their lines: refresh re-records them.
+sed -i '1i // The answer to everything.' "$sol"
 run "$WORK/refresh.txt" "$GRADER" mistake refresh ch99
 expect_rc 0 "grader mistake refresh after a solution edit"
-expect_in "$WORK/refresh.txt" "0 in conflict" "refresh"
+expect_in "$WORK/refresh.txt" "4 refreshed, 0 unchanged, 0 in conflict" "refresh"
 # A patch whose context the solution no longer has fails verify, naming the fixture and hunk.
 sed -i 's/return 42;/return 40 + 2;/' "$sol"
 run "$WORK/verify-broken.txt" "$GRADER" verify ch99
