@@ -12,13 +12,21 @@
 // (and waits when there is none left); release() puts one back.
 //
 // Then fetch_all(client, paths, limit): GET every path, never more than `limit` at once, and
-// return the responses in the order of `paths`.
+// return the responses in the order of `paths`. A limit of 0 could never let a request through:
+// throw std::invalid_argument before sending anything. When a GET throws (a network failure),
+// its permit goes back all the same and the other paths are still fetched (as with
+// asyncio.gather, one failure does not cancel the rest); once every path has ended, fetch_all
+// rethrows the first failure. Cancelling fetch_all aborts the requests in flight and starts no
+// more.
 //
 // What the tests check: the semaphore admits `permits` holders and makes the next one wait for
 // a release; for limits 1, 3 and 5 (with a number of paths the limit does not divide) the
 // server's peak in-flight count is EXACTLY the limit — not more (limit ignored), not less
 // (limit under-used) — and the whole run takes about ceil(N / limit) delays; results come back
-// in input order; an empty list returns at once.
+// in input order, not in the order they finished; an empty list returns at once; a limit of 0
+// throws std::invalid_argument; a path whose GET throws (a proxy hangs up on it) gives its
+// permit back, the others still run, then the error reaches the caller; a cancel aborts the
+// requests in flight and no waiting path starts.
 //
 // Replace every ASYNCLINGS_TODO. `grader hint ch06 ex1` helps.
 #pragma once
@@ -37,6 +45,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,7 +88,7 @@ inline asio::awaitable<std::vector<Response>> fetch_all(AsyncClient client,
                                                         std::size_t limit) {
   // TODO: a Semaphore(ex, limit) here; one coroutine per path that acquires, GETs, releases
   //       (also when the GET throws); run them all concurrently (ch03's gather) and return
-  //       the responses in input order. Mind the empty list.
+  //       the responses in input order. Mind the empty list and a limit of 0.
   (void)client;
   (void)paths;
   (void)limit;

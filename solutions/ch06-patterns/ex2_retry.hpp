@@ -12,15 +12,25 @@
 //               await asyncio.sleep(base * 2 ** attempt + random.uniform(0, jitter))
 //
 // Write get_with_retry(client, target, policy): GET target; a response whose status is not
-// 2xx is a failure (throw HttpError(status, target) for it). After failed attempt i (0, 1, 2…)
-// wait policy.base * 2^i plus a random 0..policy.jitter, then try again; after
-// policy.max_attempts failures, throw the last HttpError to the caller.
+// 2xx is a failure (throw HttpError(status, target) for it), and so is a network error (the GET
+// throws boost::system::system_error) — httpx.HTTPError covers both. After failed attempt i
+// (0, 1, 2…) wait policy.base * 2^i plus a random 0..policy.jitter, then try again; after
+// policy.max_attempts failures, throw the last failure to the caller at once (no wait after
+// the last attempt).
+// - The wait is a timer the coroutine awaits: the loop keeps serving others meanwhile.
+// - The jitter is drawn afresh for every wait and differs from call to call (clients that
+//   failed together must not come back together).
+// - A cancellation (operation_aborted) is not a failure: never retry it, let it out at once.
+// - policy.max_attempts below 1 is an error: throw std::invalid_argument, send nothing.
 //
 // What the tests check (server trace, against /flaky/{key}?fail=k, which fails the first k
 // calls): the number of attempts; every gap between a failed attempt's response and the next
-// attempt's arrival is at least base * 2^i (and not much more than base * 2^i + jitter); after
-// max_attempts failures the caller gets HttpError with the server's status; a first success
-// returns at once.
+// attempt's arrival is at least base * 2^i (and not much more than base * 2^i + jitter); the
+// loop is not blocked during a wait; two calls failing together retry at different moments;
+// after max_attempts failures the caller gets HttpError with the server's status right after
+// the last response; network errors (a proxy that hangs up) are retried too; a first success
+// returns at once; a cancel during a wait ends the call at once with operation_aborted;
+// max_attempts = 0 throws std::invalid_argument.
 #pragma once
 
 #include <asynclings/client/async_client.hpp>

@@ -18,7 +18,13 @@
 // the items 0, 1, … items-1 into an ItemChannel of the given capacity, calling on_produced(i)
 // right after each send completes; <consumers> consumers take items out and process(…) each;
 // when every item is processed, every coroutine has ended and run_pipeline returns who
-// processed what (any order).
+// processed what (any order). on_produced(i) reports item i as sent: call it only once the
+// send has completed (the item is in the channel or with a consumer), never before.
+// - No items: return an empty list at once. Fewer than 1 consumer (nobody would ever take an
+//   item) or a negative item count: throw std::invalid_argument before starting anything.
+// - When processing an item throws, the pipeline stops: the producer and the other consumers
+//   are cancelled (their requests in flight are aborted) and run_pipeline rethrows that
+//   exception. Cancelling run_pipeline from outside stops everything the same way.
 //
 // Shutting down is the trap: in Boost 1.81, channel::close() DISCARDS the messages still in
 // the buffer (fixed in 1.82), so closing the channel after the last item loses up to
@@ -27,7 +33,11 @@
 // What the tests check (server trace: one /delay request per processed item): every item is
 // processed exactly once and run_pipeline returns; the consumers' requests overlap (peak in
 // flight = consumers); the producer is held back while the channel is full (only about
-// consumers + capacity items are sent before the first item is processed).
+// consumers + capacity items are sent before the first item is processed, each reported only
+// once sent); run_pipeline returns after the last item is processed, not before; the end
+// marker is never processed as an item; no items returns at once; 0 consumers throws
+// std::invalid_argument; a failing item (a proxy hangs up on it) or a cancel stops the whole
+// pipeline at once and leaves no request running.
 #pragma once
 
 #include <asynclings/client/async_client.hpp>
@@ -45,6 +55,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -102,6 +113,8 @@ inline asio::awaitable<std::vector<Processed>> run_pipeline(AsyncClient client, 
                                                             int consumers, std::size_t capacity,
                                                             std::chrono::milliseconds work,
                                                             std::function<void(int)> on_produced) {
+  if (consumers < 1) throw std::invalid_argument("run_pipeline: at least one consumer is needed");
+  if (items < 0) throw std::invalid_argument("run_pipeline: a negative number of items");
   auto ex = co_await asio::this_coro::executor;
   ItemChannel channel(ex, capacity);
   std::vector<Processed> done;

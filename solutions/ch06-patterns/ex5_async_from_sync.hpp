@@ -15,11 +15,18 @@
 //   (run_coroutine_threadsafe(...).result()). Called from io's own thread, blocking would
 //   wait for work that can never run (the thread that would run it is the one waiting): throw
 //   WouldDeadlock instead.
+// - run_sync can be called again and again: each call gets a loop of its own (asyncio.run
+//   does the same), nothing is left running after it returns.
+// - run_on only waits: the loop's own thread runs the work, and the loop keeps serving after
+//   run_on returns (run_on never runs, stops or restarts io itself).
+// - An exception thrown by the work reaches the caller of either; neither may then hang.
 //
 // What the tests check: values and exceptions (the awaitable's own exception type) come back
 // from both; run_on's work runs on the loop's thread, and three plain threads calling run_on at
 // once have their requests in flight at the same time on the server (the loop serves them all);
-// run_on from the loop's own thread throws WouldDeadlock instead of hanging.
+// run_on from the loop's own thread throws WouldDeadlock instead of hanging; run_sync runs the
+// work on the calling thread and works a second time; every call is watched, so a hang
+// (a loop nobody runs, a loop run twice, an exception that never arrives) is named.
 #pragma once
 
 #include <asynclings/todo.hpp>

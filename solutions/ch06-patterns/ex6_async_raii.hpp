@@ -22,7 +22,9 @@
 // - lease.release(): GET /lease/release?name=NAME, once: a second call, or a call on a
 //   moved-from Lease, does nothing. The move constructor passes the lease on.
 // - with_lease(client, name, body): body is a callable taking Lease& and returning
-//   asio::awaitable<T> (T not void).
+//   asio::awaitable<T> (T not void). The release has reached the server before with_lease
+//   hands back the value or the error (Python's __aexit__ finishes before the next line),
+//   and waiting for it never blocks the loop (no blocking client, no sleep, no get()).
 //
 // Two things stand in the way of the Python shape (ch04 met them): co_await is not allowed in
 // a catch block, and after a cancel every co_await in the coroutine throws operation_aborted
@@ -31,7 +33,9 @@
 // What the tests check (server trace; GET /lease?name=NAME reports the holders): acquire, body,
 // release in that order and 0 holders afterwards — when the body returns, when it throws (the
 // caller gets that exception), and when the test cancels it half-way (the release arrives after
-// the cancel, the caller still sees operation_aborted); releasing twice sends one release.
+// the cancel, the caller still sees operation_aborted); releasing twice sends one release; the
+// release is answered before with_lease returns; against a server that answers slowly, the
+// loop keeps running while the lease is released.
 #pragma once
 
 #include <asynclings/client/async_client.hpp>

@@ -2,7 +2,9 @@
 // and the release in order; GET /lease?name=NAME reports how many holders the lease has left;
 // the cancel test emits a terminal cancel half-way through the body and notes when.
 #include "ex6_async_raii.hpp"
+#include "support.hpp"
 
+#include <asynclings/server/delay_server.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
@@ -46,6 +48,7 @@ struct Ending {
   std::optional<int> value;
   std::exception_ptr error;
   Clock::time_point cancelled_at{};
+  Clock::time_point ended_at{};  // when with_lease handed back its value or error
 };
 
 // Runs <task>, emitting a terminal cancel after <after> (never when zero), until it ends.
@@ -55,6 +58,7 @@ asio::awaitable<Ending> run_cancelling(asio::awaitable<int> task, milliseconds a
   auto done = std::make_shared<bool>(false);
   auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
   auto on_end = [ending, done, finished](std::exception_ptr e, int value) {
+    ending->ended_at = Clock::now();
     if (e) ending->error = e;
     else ending->value = value;
     *done = true;
@@ -147,6 +151,21 @@ class AsyncRaii : public asynclings::testkit::ServerTest {
     EXPECT_EQ(t.records()[c.releases[0]].status, 200) << "the release should succeed";
     return true;
   }
+
+  // The release must be answered before with_lease hands its result back.
+  bool released_before_return(const TraceView& t, const Calls& c, const Ending& e) {
+    const auto& release = t.records()[c.releases[0]];
+    const double answered = release.response_start ? t.ms(*release.response_start) : t.finish_ms(c.releases[0]);
+    figure("release_answered_ms", answered, "ms", "before with_lease returned (" + std::to_string(int(t.ms(e.ended_at))) + " ms)");
+    if (answered > t.ms(e.ended_at)) {
+      diagnose("released-after-return",
+               "with_lease returned at " + std::to_string(int(t.ms(e.ended_at))) + " ms and the release was answered "
+               "only at " + std::to_string(int(answered)) + " ms: the caller went on while the lease was still "
+               "held (a release spawned from a destructor runs later). co_await lease.release() before returning");
+      return false;
+    }
+    return true;
+  }
 };
 
 TEST_F(AsyncRaii, ReleasesTheLeaseAfterTheBodyReturnsAndGivesBackItsValue) {
@@ -161,6 +180,7 @@ TEST_F(AsyncRaii, ReleasesTheLeaseAfterTheBodyReturnsAndGivesBackItsValue) {
   auto t = trace(3);
   const auto c = find_calls(t);
   if (!released(t, c, holders(), "success")) return;
+  if (!released_before_return(t, c, e)) return;
   ASSERT_FALSE(e.error) << "with_lease threw although the body returned normally";
   ASSERT_TRUE(e.value.has_value());
   EXPECT_EQ(*e.value, 200) << "with_lease returns the body's value (and the body saw a held lease)";
@@ -182,7 +202,12 @@ TEST_F(AsyncRaii, ReleasesTheLeaseWhenTheBodyThrowsAndPassesTheErrorOn) {
   auto t = trace(2);
   const auto c = find_calls(t);
   if (!released(t, c, holders(), "error")) return;
-  ASSERT_TRUE(e.error) << "the body threw, but with_lease returned normally: rethrow after the release";
+  if (!released_before_return(t, c, e)) return;
+  if (!e.error) {
+    diagnose("error-swallowed", "the body threw, but with_lease returned normally: keep the exception_ptr, "
+                                "release, then std::rethrow_exception — async with never swallows the error");
+    return;
+  }
   try {
     std::rethrow_exception(e.error);
   } catch (const ProbeError& failure) {
@@ -210,7 +235,11 @@ TEST_F(AsyncRaii, ReleasesTheLeaseAfterACancelAndStillReportsTheCancellation) {
   figure("release_arrival_ms", t.ms(release.arrival), "ms", "after the cancel");
   EXPECT_GE(t.ms(release.arrival), cancel_ms) << "the lease must be held until the body has ended";
   EXPECT_LE(t.ms(release.arrival), cancel_ms + tolerant_ms(150)) << "the release should follow the cancel promptly";
-  ASSERT_TRUE(e.error) << "with_lease returned normally after a cancel: rethrow the cancellation after the release";
+  if (!e.error) {
+    diagnose("error-swallowed", "with_lease returned normally after a cancel: rethrow the cancellation "
+                                "(operation_aborted) after the release");
+    return;
+  }
   EXPECT_TRUE(is_operation_aborted(e.error)) << "the caller should see operation_aborted";
 }
 
@@ -242,6 +271,39 @@ TEST_F(AsyncRaii, ReleasingTwiceOrThroughAMovedFromLeaseSendsOneRelease) {
   EXPECT_FALSE(error) << "no release should be refused";
   EXPECT_EQ(*held, (std::vector<bool>{true, true, false}))
       << "held(): true after acquire, true in the Lease it moved to, false after release";
+}
+
+// A server of this test's own that answers every request 100 ms late: a release that blocks
+// the loop's thread shows up as a loop that stood still for about that long.
+TEST_F(AsyncRaii, WaitingForTheReleaseNeverBlocksTheLoop) {
+  asynclings::server::ServerOptions options;
+  options.latency = milliseconds{100};
+  asynclings::server::DelayServer slow(options);
+  slow.start();
+  AsyncClient client({"127.0.0.1", slow.port(), tag()});
+  auto body = [client](ch06::Lease&) -> asio::awaitable<int> {
+    auto response = co_await client.get("/delay/0ms");
+    co_return response.status;
+  };
+  auto lag = std::make_shared<ch06test::LagState>();
+  const Ending e =
+      run(ch06test::with_lag_probe(run_cancelling(ch06::with_lease(client, kName, body), milliseconds{0}), lag));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  const auto records = slow.trace().records(tag());
+  std::size_t releases = 0;
+  for (const auto& r : records) releases += r.target.rfind("/lease/release", 0) == 0 ? 1 : 0;
+  figure("loop_lag_ms", lag->max_lag_ms, "ms", "a few ms (the server takes 100 ms per answer)");
+  figure("releases", double(releases), "", "1");
+  if (lag->max_lag_ms >= 60.0) {
+    diagnose("release-blocks-the-loop",
+             "while the lease was released the loop stood still for " + std::to_string(int(lag->max_lag_ms)) +
+                 " ms: a blocking request (or a wait) in a destructor or release path holds the loop's "
+                 "thread. co_await lease.release() with the async client instead");
+    return;
+  }
+  ASSERT_FALSE(e.error) << "with_lease threw although the body returned normally";
+  EXPECT_EQ(e.value.value_or(0), 200);
+  EXPECT_EQ(releases, 1u);
 }
 
 }  // namespace
