@@ -88,7 +88,8 @@ inline asio::awaitable<int> background_work(AsyncClient client, std::string targ
 }
 
 // How the background work ended: its exception (null on success) and its value.
-using Ending = asio::experimental::channel<void(boost::system::error_code, std::exception_ptr, int)>;
+using Ending =
+    asio::experimental::channel<void(boost::system::error_code, std::exception_ptr, int)>;
 
 inline asio::awaitable<int> main_flow(AsyncClient client, std::string background_target,
                                       std::string own_target, std::shared_ptr<Log> log) {

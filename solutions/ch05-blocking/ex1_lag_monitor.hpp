@@ -57,7 +57,8 @@ class LagMonitor {
   // Starts ticking on the loop: every `interval`, note how late the tick fired.
   // The monitor must outlive the loop's run (the tests keep it alive until run() returns).
   void start() {
-    if (interval_.count() <= 0) throw std::invalid_argument("the monitor's interval must be positive");
+    if (interval_.count() <= 0)
+      throw std::invalid_argument("the monitor's interval must be positive");
     running_ = true;
     boost::asio::co_spawn(loop_, tick(), boost::asio::detached);
   }
