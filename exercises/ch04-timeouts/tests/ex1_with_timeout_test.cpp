@@ -3,6 +3,8 @@
 // of the operation itself must come back as soon as it exists.
 #include "ex1_with_timeout.hpp"
 
+#include "cancel_from_outside.hpp"
+
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
@@ -23,6 +25,11 @@
 #include <string>
 
 namespace {
+
+using ch04test::cancel_from_outside;
+using ch04test::Ending;
+using ch04test::is_operation_aborted;
+using ch04test::rethrow_if_not_implemented;
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -74,40 +81,6 @@ asio::awaitable<Attempt> attempt(asio::awaitable<int> op, std::chrono::milliseco
 }
 
 // Runs <task>, emitting a terminal cancel at it after <after>; returns how it ended and when.
-struct Ending {
-  std::optional<int> value;
-  std::exception_ptr error;
-  Clock::time_point ended_at{};
-};
-
-asio::awaitable<Ending> cancel_from_outside(asio::awaitable<int> task, std::chrono::milliseconds after) {
-  auto ex = co_await asio::this_coro::executor;
-  auto ending = std::make_shared<Ending>();
-  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-  auto on_end = [ending, finished](std::exception_ptr e, int value) {
-    if (e) ending->error = e; else ending->value = value;
-    ending->ended_at = Clock::now();
-    finished->cancel();
-  };
-  asio::cancellation_signal signal;
-  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(signal.slot(), on_end));
-  asio::steady_timer timer(ex, after);
-  co_await timer.async_wait(asio::use_awaitable);
-  signal.emit(asio::cancellation_type::terminal);
-  if (ending->ended_at == Clock::time_point{}) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return *ending;
-}
-
-bool is_operation_aborted(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& error) {
-    return error.code() == asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
-}
-
 bool is_timeout(std::exception_ptr e) {
   if (!e) return false;
   try {
@@ -116,15 +89,6 @@ bool is_timeout(std::exception_ptr e) {
     return true;
   } catch (...) {
     return false;
-  }
-}
-
-void rethrow_if_not_implemented(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const asynclings::NotImplemented&) {
-    throw;
-  } catch (...) {
   }
 }
 

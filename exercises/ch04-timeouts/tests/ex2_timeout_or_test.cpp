@@ -3,6 +3,8 @@
 // errors other than a timeout are not papered over with the fallback.
 #include "ex2_timeout_or.hpp"
 
+#include "cancel_from_outside.hpp"
+
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
@@ -23,6 +25,11 @@
 #include <tuple>
 
 namespace {
+
+using ch04test::cancel_from_outside;
+using ch04test::Ending;
+using ch04test::is_operation_aborted;
+using ch04test::rethrow_if_not_implemented;
 
 namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
@@ -91,49 +98,6 @@ asio::awaitable<std::pair<Three, Clock::time_point>> three_at_once(AsyncClient c
 constexpr int kFallback = -1;
 
 // Runs <task>, emitting a terminal cancel at it after <after>; returns how it ended and when.
-struct Ending {
-  std::optional<int> value;
-  std::exception_ptr error;
-  Clock::time_point ended_at{};
-};
-
-asio::awaitable<Ending> cancel_from_outside(asio::awaitable<int> task, milliseconds after) {
-  auto ex = co_await asio::this_coro::executor;
-  auto ending = std::make_shared<Ending>();
-  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-  auto on_end = [ending, finished](std::exception_ptr e, int value) {
-    if (e) ending->error = e; else ending->value = value;
-    ending->ended_at = Clock::now();
-    finished->cancel();
-  };
-  asio::cancellation_signal signal;
-  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(signal.slot(), on_end));
-  asio::steady_timer timer(ex, after);
-  co_await timer.async_wait(asio::use_awaitable);
-  signal.emit(asio::cancellation_type::terminal);
-  if (ending->ended_at == Clock::time_point{}) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return *ending;
-}
-
-bool is_operation_aborted(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& error) {
-    return error.code() == asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
-}
-
-void rethrow_if_not_implemented(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const asynclings::NotImplemented&) {
-    throw;
-  } catch (...) {
-  }
-}
-
 class WithTimeoutOr : public asynclings::testkit::ServerTest {
  protected:
   // run() is over, so every request made has been sent. None at all: op never got to run.
