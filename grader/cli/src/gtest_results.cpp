@@ -154,11 +154,12 @@ TestReport parse_gtest_json(const std::string& text) {
       for (const auto& [key, value] : t.items()) {
         if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) != std::end(kKnownKeys)) continue;
         const std::string text = as_text(value);
-        if (key == "diagnosis") test.diagnosis = text;
-        else if (key == "diagnosis_detail") test.diagnosis_detail = text;
-        else if (key == "trace") test.trace = parse_trace(text);
-        else if (key.rfind("figure.", 0) == 0) {
-          if (auto figure = parse_figure(key.substr(7), text)) test.figures.push_back(*figure);
+        const std::string figure_prefix = protocol::kFigurePropertyPrefix;
+        if (key == protocol::kDiagnosisProperty) test.diagnosis = text;
+        else if (key == protocol::kDiagnosisDetailProperty) test.diagnosis_detail = text;
+        else if (key == protocol::kTraceProperty) test.trace = parse_trace(text);
+        else if (key.rfind(figure_prefix, 0) == 0) {
+          if (auto figure = parse_figure(key.substr(figure_prefix.size()), text)) test.figures.push_back(*figure);
           else test.other_properties[key] = text;
         } else test.other_properties[key] = text;
       }

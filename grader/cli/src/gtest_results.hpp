@@ -3,6 +3,8 @@
 // figures, the server's trace).
 #pragma once
 
+#include <asynclings/protocol.hpp>
+
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -57,7 +59,8 @@ struct ResultsError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-inline constexpr const char* kNotImplementedMarker = "not implemented yet:";
+// What a stub's failure says (asynclings/protocol.hpp, shared with the testkit).
+using protocol::kNotImplementedMarker;
 
 TestReport parse_gtest_json(const std::string& text);
 TestReport read_gtest_json(const std::filesystem::path& file);

@@ -181,7 +181,7 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
     // Sanitizers slow code down several times and reserve terabytes of address space.
     options.time_limit *= 4;
     options.limit_address_space = false;
-    options.extra_env.push_back("ASYNCLINGS_TIME_TOLERANCE=4");
+    options.extra_env.push_back(std::string(protocol::kTimeToleranceEnv) + "=4");
   }
   grade_binary(target_binary(session.workbook, target), options, report);
   return report;

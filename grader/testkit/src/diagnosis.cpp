@@ -24,6 +24,15 @@ void diagnose(const std::string& name, const std::string& explanation,
                     ::testing::TestPartResult::kNonFatalFailure);
 }
 
+void diagnose(const diagnoses::Diagnosis& diagnosis, std::source_location where) {
+  diagnose(std::string(diagnosis.name), std::string(diagnosis.explanation), where);
+}
+
+void diagnose(const diagnoses::Diagnosis& diagnosis, const std::string& explanation,
+              std::source_location where) {
+  diagnose(std::string(diagnosis.name), explanation, where);
+}
+
 bool has_diagnosis() {
   // The current test's own result is the record: GoogleTest clears it for every test and
   // every --gtest_repeat iteration, so no state of ours can go stale.

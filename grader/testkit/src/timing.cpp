@@ -1,3 +1,4 @@
+#include <asynclings/protocol.hpp>
 #include <asynclings/testkit/timing.hpp>
 
 #include <sys/resource.h>
@@ -8,7 +9,7 @@
 namespace asynclings::testkit {
 
 double time_tolerance() {
-  const char* text = std::getenv("ASYNCLINGS_TIME_TOLERANCE");
+  const char* text = std::getenv(protocol::kTimeToleranceEnv);
   if (text == nullptr || *text == '\0') return 1.0;
   char* end = nullptr;
   const double factor = std::strtod(text, &end);

@@ -2,6 +2,8 @@
 // with a message the grader recognises as "not started yet" rather than a wrong answer.
 #pragma once
 
+#include <asynclings/protocol.hpp>
+
 #include <stdexcept>
 #include <string>
 
@@ -9,7 +11,7 @@ namespace asynclings {
 
 struct NotImplemented : std::logic_error {
   explicit NotImplemented(const std::string& what)
-      : std::logic_error("not implemented yet: " + what) {}
+      : std::logic_error(std::string(protocol::kNotImplementedMarker) + " " + what) {}
 };
 
 }  // namespace asynclings
