@@ -48,7 +48,7 @@ int run_new(const NewOptions& options) {
   for (char& c : ns) if (c == '-') c = '_';
 
   const std::string manifest = fmt::format(R"({{
-  "format_version": 2,
+  "format_version": {0},
   "title": "TODO: the chapter's title",
   "summary": "TODO: one sentence for `grader list`.",
   "exercises": [
@@ -59,7 +59,6 @@ int run_new(const NewOptions& options) {
       "edit": ["ex1_first.hpp"],
       "time_limit_seconds": 30,
       "inherent_delay_ms": 0,
-      "hints": ["TODO: a gentle first hint", "TODO: closer", "TODO: nearly the answer"],
       "contract": [
         {{"clause": "TODO: one short sentence the exercise promises", "tests": ["First.AnswerIsFortyTwo"]}}
       ],
@@ -68,7 +67,28 @@ int run_new(const NewOptions& options) {
     }}
   ]
 }}
-)");
+)",
+                                           kManifestFormatVersion);
+  const std::string hints = R"(# ex1 first: hints
+
+<!-- One "## " section per hint, gentlest first; `grader hint` shows the next one. -->
+
+## A nudge
+
+TODO: a gentle first hint, in prose.
+
+## Closer
+
+TODO: closer.
+
+## Nearly the answer
+
+TODO: nearly the answer; code goes in a fenced block:
+
+```cpp
+return 42;
+```
+)";
   const std::string stub = fmt::format(R"(// {0} ex1: TODO what the student writes here.
 #pragma once
 
@@ -98,8 +118,11 @@ TEST(First, AnswerIsFortyTwo) {{ EXPECT_EQ({0}::answer(), 42); }}
 )", ns);
   const std::string readme = fmt::format("# {}: TODO the chapter's title\n\nTODO: the lesson.\n\n## Exercises\n\n1. `ex1_first.hpp`: TODO.\n", options.name);
 
-  const bool ok = write_new(ex_dir / "chapter.json", manifest) && write_new(ex_dir / "README.md", readme) &&
-                  write_new(ex_dir / "ex1_first.hpp", stub) && write_new(ex_dir / "tests" / "ex1_first_test.cpp", test) &&
+  const bool ok = write_new(ex_dir / "chapter.json", manifest) &&
+                  write_new(ex_dir / "README.md", readme) &&
+                  write_new(ex_dir / "hints" / "ex1_first.md", hints) &&
+                  write_new(ex_dir / "ex1_first.hpp", stub) &&
+                  write_new(ex_dir / "tests" / "ex1_first_test.cpp", test) &&
                   write_new(sol_dir / "ex1_first.hpp", solution);
   if (!ok) {
     std::fprintf(stderr, "grader new: could not write the chapter's files\n");

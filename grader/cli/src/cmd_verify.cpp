@@ -8,8 +8,10 @@
 
 #include <fmt/format.h>
 #include <unistd.h>
+#include <asynclings/diagnoses.hpp>
 
 #include <cstdio>
+#include <map>
 #include <set>
 
 namespace asynclings::grader {
@@ -81,6 +83,7 @@ int run_verify(const VerifyOptions& options) {
 
   std::printf("%-18s %-4s %-46s %s\n", "chapter", "ex", "check", "result");
   std::vector<std::string> summaries;
+  std::map<std::string, int> expected_diagnoses;  // diagnosis -> mistakes that expect it
   for (const Chapter* c : chapters) {
     for (const auto& e : c->exercises) {
       if (interrupted()) break;
@@ -107,9 +110,17 @@ int run_verify(const VerifyOptions& options) {
       }
       if (e.contract.empty()) row(*c, e, "contract lists its clauses", "the manifest has no \"contract\" for this exercise");
 
+      // The hints: a Markdown file with at least one "## " section, none of them empty.
+      std::string hints_problem;
+      for (const auto& problem : e.hints_problems)
+        hints_problem += (hints_problem.empty() ? "" : "; ") + problem;
+      row(*c, e, fmt::format("hints ({} in {})", e.hints.size(), e.hints_file),
+          hints_problem.empty() ? "" : e.hints_file + ": " + hints_problem);
+
       int mistakes_ok = 0;
       for (const auto& m : e.mistakes) {
         if (interrupted()) break;
+        ++expected_diagnoses[m.diagnosis];
         if (const auto problem = patch_problem(session, *c, m); !problem.empty()) {
           row(*c, e, "mistake " + m.name + " applies", problem);
           continue;
@@ -143,6 +154,22 @@ int run_verify(const VerifyOptions& options) {
   }
   std::printf("\n");
   for (const auto& line : summaries) std::printf("%s\n", line.c_str());
+  // What the shared diagnoses mean (asynclings/diagnoses.hpp, docs/diagnoses.md).
+  int own = 0;
+  std::string shared;
+  for (const auto& [name, count] : expected_diagnoses) {
+    const auto* d = asynclings::diagnoses::find(name);
+    if (d == nullptr)
+      own += count;
+    else
+      shared += fmt::format("  {:<28} {} mistake{}: {}\n", name, count, count == 1 ? "" : "s",
+                            d->explanation);
+  }
+  if (!shared.empty() || own > 0)
+    std::printf(
+        "\ndiagnoses of the catalogue these mistakes expect (%d more expect one of their "
+        "exercise's own):\n%s",
+        own, shared.c_str());
   if (interrupted()) {
     std::fprintf(stderr, "grader: interrupted\n");
     return 128 + interrupt_signal();

@@ -320,7 +320,19 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
     ex.inherent_delay_ms = optional_number(e, "inherent_delay_ms", 0, named, origin);
     ex.memory_limit_mb = optional_number(e, "memory_limit_mb", 4096, named, origin);
     if (ex.memory_limit_mb < 64) fail(origin, named + ".memory_limit_mb must be at least 64");
-    ex.hints = string_list(e, "hints", false, named, origin);
+    // Hints are prose in a Markdown file; the manifest may only name another file.
+    if (auto h = e.find("hints"); h != e.end() && h->is_array())
+      fail(origin, named +
+                       ".hints: hints are Markdown now, one \"## \" section per hint in hints/" +
+                       std::filesystem::path(ex.edit.front()).stem().string() +
+                       ".md (docs/chapter-format.md), not a list in the manifest");
+    ex.hints_file = optional_string(e, "hints", named, origin);
+    if (ex.hints_file.empty())
+      ex.hints_file = "hints/" + std::filesystem::path(ex.edit.front()).stem().string() + ".md";
+    if (std::filesystem::path(ex.hints_file).is_absolute() ||
+        ex.hints_file.find("..") != std::string::npos)
+      fail(origin,
+           named + ".hints \"" + ex.hints_file + "\" must be a path inside the chapter folder");
     ex.expected_shapes = expected_shapes(e, named, origin);
     ex.exclusive_cpu = optional_bool(e, "exclusive_cpu", named, origin);
     ex.allow = string_list(e, "allow", false, named, origin);
@@ -344,6 +356,52 @@ Chapter parse_manifest(const std::string& text, const std::string& dir_name,
   return chapter;
 }
 
+std::vector<Hint> parse_hints(const std::string& markdown, std::vector<std::string>& problems) {
+  std::vector<Hint> hints;
+  std::vector<std::string> body;
+  auto close = [&] {
+    if (hints.empty()) return body.clear();  // the preamble
+    while (!body.empty() && body.back().find_first_not_of(" \t\r") == std::string::npos)
+      body.pop_back();
+    std::size_t first = 0;
+    while (first < body.size() && body[first].find_first_not_of(" \t\r") == std::string::npos)
+      ++first;
+    std::string text;
+    for (std::size_t i = first; i < body.size(); ++i) text += (i == first ? "" : "\n") + body[i];
+    hints.back().text = text;
+    if (text.empty())
+      problems.push_back("hint " + std::to_string(hints.size()) + " (\"" + hints.back().title +
+                         "\") has no text");
+    body.clear();
+  };
+  std::istringstream in(markdown);
+  std::string line;
+  std::string fence;  // the open code fence ("```" or "~~~"), if any
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto indent = line.find_first_not_of(' ');
+    const std::string trimmed = indent == std::string::npos ? std::string() : line.substr(indent);
+    if (indent != std::string::npos && indent < 4 &&
+        (trimmed.rfind("```", 0) == 0 || trimmed.rfind("~~~", 0) == 0)) {
+      if (fence.empty())
+        fence = trimmed.substr(0, 3);
+      else if (trimmed.rfind(fence, 0) == 0)
+        fence.clear();
+    } else if (fence.empty() && (line.rfind("## ", 0) == 0 || line == "##")) {
+      close();
+      std::string title = line.substr(2);
+      title.erase(0, title.find_first_not_of(" \t"));
+      while (!title.empty() && (title.back() == ' ' || title.back() == '#')) title.pop_back();
+      hints.push_back({title, {}});
+      continue;
+    }
+    body.push_back(line);
+  }
+  close();
+  if (hints.empty()) problems.push_back("has no hint: each hint is a section headed \"## \"");
+  return hints;
+}
+
 Chapter load_chapter(const std::filesystem::path& chapter_dir) {
   const auto path = chapter_dir / "chapter.json";
   std::ifstream in(path);
@@ -352,6 +410,18 @@ Chapter load_chapter(const std::filesystem::path& chapter_dir) {
   text << in.rdbuf();
   Chapter chapter = parse_manifest(text.str(), chapter_dir.filename().string(), path.string());
   chapter.dir = chapter_dir;
+  for (auto& e : chapter.exercises) {
+    // A missing or broken hints file costs the student only the hints, so it is no load
+    // error: `grader verify` reports it to the author.
+    std::ifstream hints_in(chapter_dir / e.hints_file);
+    if (!hints_in) {
+      e.hints_problems.push_back("is missing");
+      continue;
+    }
+    std::ostringstream markdown;
+    markdown << hints_in.rdbuf();
+    e.hints = parse_hints(markdown.str(), e.hints_problems);
+  }
   return chapter;
 }
 

@@ -12,7 +12,9 @@
 namespace asynclings::grader {
 
 // The manifest format this grader reads; a manifest may state it as "format_version".
-inline constexpr int kManifestFormatVersion = 2;
+// 3: hints live in a Markdown file per exercise (hints/<first edited file's stem>.md), no
+// longer in the manifest.
+inline constexpr int kManifestFormatVersion = 3;
 
 // A variant of the solution kept as a fixture: a wrong solution (a mistake, which the tests
 // must reject with its diagnosis) or an alternative correct one (which must pass).
@@ -53,6 +55,18 @@ struct ExpectedShapes {
   std::optional<ExpectedShape> for_test(const std::string& test_full_name) const;
 };
 
+// One hint: a "## " section of the exercise's hints file.
+struct Hint {
+  std::string title;  // the section's heading
+  std::string text;   // the section's Markdown, without leading and trailing blank lines
+};
+
+// The hints of a Markdown text: every level-2 heading ("## …", outside fenced code) starts
+// one, in order; what comes before the first is the file's preamble (a "# " title, a note to
+// authors) and no hint. <problems> gets what an author should fix (no hint, a hint with no
+// text), each naming the hint.
+std::vector<Hint> parse_hints(const std::string& markdown, std::vector<std::string>& problems);
+
 struct Exercise {
   std::string id;     // ex1, ex2, …
   std::string name;   // slug
@@ -62,7 +76,13 @@ struct Exercise {
   double time_limit_seconds = 60;
   double inherent_delay_ms = 0;
   double memory_limit_mb = 4096;  // address space the test run may map (threads' stacks count)
-  std::vector<std::string> hints;
+  // Progressive hints, gentlest first, read by load_chapter from <hints_file> (relative to
+  // the chapter folder: "hints/" + the first edited file's stem + ".md" unless the manifest
+  // names another file); <hints_problems> says why the file is missing, empty or has a hint
+  // with no text (`grader verify` reports them; the other verbs show the hints they got).
+  std::string hints_file;
+  std::vector<Hint> hints;
+  std::vector<std::string> hints_problems;
   std::vector<Mistake> mistakes;
   std::vector<Mistake> mistakes_checked_by_hand;
   std::vector<Alternative> alternatives;
@@ -91,7 +111,7 @@ struct ManifestError : std::runtime_error {
 // Parses manifest text; <origin> names it in errors.
 Chapter parse_manifest(const std::string& text, const std::string& dir_name,
                        const std::string& origin = "chapter.json");
-// Reads <chapter_dir>/chapter.json.
+// Reads <chapter_dir>/chapter.json and each exercise's hints file.
 Chapter load_chapter(const std::filesystem::path& chapter_dir);
 // Every exercises/ch*/chapter.json under <root>, ordered by chapter number.
 std::vector<Chapter> load_chapters(const std::filesystem::path& root);

@@ -17,7 +17,7 @@ const char* kGood = R"({
   "exercises": [
     {"id": "ex1", "name": "generator", "title": "A Generator<T>", "edit": ["ex1_generator.hpp"],
      "test": "tests/ex1_generator_test.cpp", "time_limit_seconds": 30, "inherent_delay_ms": 250,
-     "memory_limit_mb": 16384, "hints": ["one", "two"],
+     "memory_limit_mb": 16384,
      "mistakes": [{"name": "eager-start", "replaces": "ex1_generator.hpp",
                    "fixture": "mistakes/ex1_eager_start.hpp", "diagnosis": "eager-start"}]},
     {"id": "ex2", "name": "round-robin", "edit": ["ex2_rr.hpp", "ex2_rr.cpp"], "test": "tests/ex2_test.cpp"}
@@ -52,7 +52,7 @@ TEST(Manifest, AWellFormedManifestYieldsEveryFieldOfEveryExercise) {
   EXPECT_DOUBLE_EQ(e.time_limit_seconds, 30);
   EXPECT_DOUBLE_EQ(e.inherent_delay_ms, 250);
   EXPECT_DOUBLE_EQ(e.memory_limit_mb, 16384);
-  EXPECT_EQ(e.hints.size(), 2u);
+  EXPECT_EQ(e.hints_file, "hints/ex1_generator.md");
   ASSERT_EQ(e.mistakes.size(), 1u);
   EXPECT_EQ(e.mistakes[0].diagnosis, "eager-start");
   EXPECT_EQ(mistake_target(c, e, e.mistakes[0]), "ch01-generators-ex1-mistake-eager-start");
@@ -104,7 +104,10 @@ TEST(Manifest, AManifestForANewerFormatIsRejected) {
   EXPECT_NE(error_of(R"({"format_version": 99, "title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"]}]})")
                 .find("update the workbook's grader"),
             std::string::npos);
-  EXPECT_EQ(error_of(R"({"format_version": 2, "title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"]}]})"), "");
+  EXPECT_EQ(
+      error_of(
+          R"({"format_version": 3, "title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"]}]})"),
+      "");
 }
 
 TEST(Manifest, AFieldOfTheWrongTypeIsRejectedWithItsPath) {
@@ -244,4 +247,85 @@ TEST(Manifest, TheWorkbooksChaptersDeclareTheirExpectedShapes) {
   const auto shape = gather->exercises.at(0).expected_shapes.for_test("Gather.RunsEveryAwaitableAtOnce");
   ASSERT_TRUE(shape.has_value());
   EXPECT_EQ(to_string(*shape), "concurrent");
+}
+
+TEST(Manifest, HintsInTheManifestAreRejectedWithTheMarkdownFileToMoveThemTo) {
+  const std::string error =
+      error_of(R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["ex1_a.hpp"],
+    "hints": ["one", "two"]}]})");
+  EXPECT_NE(error.find("exercise ex1.hints: hints are Markdown now"), std::string::npos) << error;
+  EXPECT_NE(error.find("hints/ex1_a.md"), std::string::npos) << error;
+  EXPECT_NE(
+      error_of(
+          R"({"title": "t", "exercises": [{"id": "ex1", "name": "a", "edit": ["a.hpp"], "hints": "../x.md"}]})")
+          .find("inside the chapter folder"),
+      std::string::npos);
+}
+
+TEST(Manifest, EachLevelTwoSectionOfTheHintsFileIsOneHint) {
+  std::vector<std::string> problems;
+  const auto hints = parse_hints(R"(# ch01 ex1: hints
+Written for authors: this line is no hint.
+
+## Where to start ##
+
+Start with the promise.
+Then the handle.
+
+### a sub-heading stays in the hint
+```cpp
+## not a heading inside code
+```
+
+## Closer
+closer
+
+)",
+                                 problems);
+  EXPECT_TRUE(problems.empty()) << problems.front();
+  ASSERT_EQ(hints.size(), 2u);
+  EXPECT_EQ(hints[0].title, "Where to start");
+  EXPECT_EQ(hints[0].text,
+            "Start with the promise.\nThen the handle.\n\n### a sub-heading stays in the "
+            "hint\n```cpp\n## not a heading "
+            "inside code\n```");
+  EXPECT_EQ(hints[1].title, "Closer");
+  EXPECT_EQ(hints[1].text, "closer");
+}
+
+TEST(Manifest, AHintsFileWithoutHintsOrWithAnEmptyHintIsAProblemNamingTheHint) {
+  std::vector<std::string> problems;
+  EXPECT_TRUE(parse_hints("# hints\n\nnothing yet\n", problems).empty());
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("has no hint"), std::string::npos) << problems[0];
+  problems.clear();
+  EXPECT_EQ(parse_hints("## One\ntext\n## Two\n\n## Three\nmore\n", problems).size(), 3u);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0], "hint 2 (\"Two\") has no text");
+}
+
+TEST(Manifest, LoadChapterReadsEachExercisesHintsFileAndNotesAMissingOne) {
+  const auto root =
+      std::filesystem::temp_directory_path() / ("grader-hints-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  const auto dir = root / "ch01-generators";
+  std::filesystem::create_directories(dir / "hints");
+  std::ofstream(dir / "chapter.json") << kGood;
+  std::ofstream(dir / "hints" / "ex1_generator.md") << "## A nudge\ngentle\n## Closer\ncloser\n";
+  const Chapter c = load_chapter(dir);
+  std::filesystem::remove_all(root);
+  ASSERT_EQ(c.exercises[0].hints.size(), 2u);
+  EXPECT_EQ(c.exercises[0].hints[1].text, "closer");
+  EXPECT_TRUE(c.exercises[0].hints_problems.empty());
+  EXPECT_TRUE(c.exercises[1].hints.empty());
+  EXPECT_EQ(c.exercises[1].hints_problems, std::vector<std::string>{"is missing"});
+}
+
+TEST(Manifest, EveryExerciseOfTheWorkbookHasAHintsFileWithHints) {
+  for (const auto& c : load_chapters(GRADER_FIXTURES "/../../../.."))
+    for (const auto& e : c.exercises) {
+      EXPECT_TRUE(e.hints_problems.empty())
+          << c.dir_name << "/" << e.hints_file << ": " << e.hints_problems.front();
+      EXPECT_GE(e.hints.size(), 1u) << c.dir_name << " " << e.id;
+    }
 }

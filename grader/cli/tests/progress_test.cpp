@@ -23,7 +23,9 @@ struct ProgressTest : ::testing::Test {
     e.id = "ex1";
     e.name = "first";
     e.edit = {"ex1.hpp"};
-    e.hints = {"gentle", "closer", "the answer"};
+    e.hints = {{"A nudge", "gentle"},
+               {"Closer", "closer"},
+               {"Nearly the answer", "the answer\n\n```cpp\nreturn 42;\n```"}};
     chapter.exercises.push_back(e);
     std::ofstream(chapter.dir / "ex1.hpp") << "// stub\n";
   }
@@ -93,4 +95,17 @@ TEST_F(ProgressTest, ADamagedStateFileIsTreatedAsNoProgress) {
   Progress p(dir / "state.json");
   EXPECT_EQ(p.find(chapter, ex()), nullptr);
   EXPECT_EQ(list_state(nullptr, 0), ListState::unchecked);
+}
+
+TEST_F(ProgressTest, AHintShowsItsHeadingAndItsTextIndentedWithoutCodeFences) {
+  Progress p(dir / "state.json");
+  const std::string all = next_hints(chapter, ex(), p.at(chapter, ex()), true);
+  EXPECT_NE(all.find("hint 1 of 3 (ch01-x ex1 first): A nudge\n  gentle\n"), std::string::npos)
+      << all;
+  EXPECT_NE(
+      all.find(
+          "hint 3 of 3 (ch01-x ex1 first): Nearly the answer\n  the answer\n\n    return 42;\n"),
+      std::string::npos)
+      << all;
+  EXPECT_EQ(all.find("```"), std::string::npos) << all;
 }

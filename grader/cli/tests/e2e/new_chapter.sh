@@ -14,7 +14,7 @@ run "$WORK/new.txt" "$GRADER" new ch99-sample
 expect_rc 0 "grader new ch99-sample"
 snapshot | grep -v -e ' ./exercises/ch99-sample/' -e ' ./solutions/ch99-sample/' >"$WORK/after.md5"
 diff "$WORK/before.md5" "$WORK/after.md5" || fail "grader new changed files outside its chapter"
-for f in exercises/ch99-sample/chapter.json exercises/ch99-sample/README.md solutions/ch99-sample; do
+for f in exercises/ch99-sample/chapter.json exercises/ch99-sample/README.md exercises/ch99-sample/hints/ex1_first.md solutions/ch99-sample; do
   [ -e "$f" ] || fail "grader new did not write $f"
 done
 run "$WORK/new-again.txt" "$GRADER" new ch99-other
@@ -29,6 +29,10 @@ expect_in "$WORK/solution.txt" "PASS           ch99-sample ex1" "the scaffolded 
 run "$WORK/verify.txt" "$GRADER" verify ch99
 expect_rc 0 "grader verify ch99"
 expect_in "$WORK/verify.txt" "verified: all" "grader verify ch99"
+expect_in "$WORK/verify.txt" "hints (3 in hints/ex1_first.md)" "verify counts the scaffolded hints"
+run "$WORK/hint.txt" "$GRADER" hint ch99 ex1
+expect_rc 0 "grader hint ch99 ex1"
+expect_in "$WORK/hint.txt" "hint 1 of 3 (ch99-sample ex1 first): A nudge" "the scaffolded first hint"
 
 walk_started=$SECONDS
 sol=solutions/ch99-sample/ex1_first.hpp
@@ -75,11 +79,14 @@ sed -i '1i // The answer to everything.' "$sol"
 run "$WORK/refresh.txt" "$GRADER" mistake refresh ch99
 expect_rc 0 "grader mistake refresh after a solution edit"
 expect_in "$WORK/refresh.txt" "4 refreshed, 0 unchanged, 0 in conflict" "refresh"
-# A patch whose context the solution no longer has fails verify, naming the fixture and hunk.
+# A patch whose context the solution no longer has fails verify, naming the fixture and hunk;
+# so does a hint without text.
 sed -i 's/return 42;/return 40 + 2;/' "$sol"
+printf '## A nudge\n\nLook at the answer.\n\n## Closer\n\n' >exercises/ch99-sample/hints/ex1_first.md
 run "$WORK/verify-broken.txt" "$GRADER" verify ch99
 expect_rc 1 "verify with a patch that no longer applies"
 expect_in "$WORK/verify-broken.txt" "ex1_off_by_one.patch: ex1_first.hpp: hunk 1" "the broken fixture named"
+expect_in "$WORK/verify-broken.txt" 'hints/ex1_first.md: hint 2 ("Closer") has no text' "the empty hint named"
 echo "walk-through: $((SECONDS - walk_started)) s"
 expect_no_process_from "$wb/build"
 finish

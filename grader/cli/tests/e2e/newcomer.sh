@@ -29,7 +29,9 @@ expect_in "$WORK/last.txt" "hint 1 of 3: grader hint ch01 ex1" "grader check poi
 [ -f compile_commands.json ] || fail "no compile_commands.json at the workbook's root after the first build"
 expect_in compile_commands.json "$ch/tests/ex1_" "compile_commands.json covers ch01 ex1"
 
-hint1=$(sed -n '/"hints": \[/{n;p;q}' "$ch/chapter.json" | sed 's/^ *"//' | cut -c1-40)
+# The first hint's first line of text, from the exercise's hints file (hints/<stem>.md).
+hint1=$(awk '/^## /{n++; next} n == 1 && NF {print; exit}' "$ch/hints/ex1_generator.md" | cut -c1-40)
+[ -n "$hint1" ] || fail "no first hint in $ch/hints/ex1_generator.md"
 step hint ch1 ex1
 expect_rc 0 "grader hint"
 expect_in "$WORK/last.txt" "hint 1 of 3" "the first hint"
