@@ -9,13 +9,17 @@
 namespace asynclings::grader {
 
 struct CompileError {
-  std::string file;     // as the compiler printed it
+  std::string file;  // as the compiler printed it
   int line = 0;
   int column = 0;
-  std::string message;  // after "error: "
+  std::string message;      // after "error: "
   std::string source_line;  // the offending line, when the file is readable
   std::string reading;      // plain-English reading, empty when none applies
-  // When the error is inside a library header, the student's line that led there.
+  // The coroutine slip recognised in the log (e.g. "awaitable-as-value"), empty when none; then
+  // `reading` says the fix in one line.
+  std::string slip;
+  // When the error is inside a library header, the student's line that led there (or, for a
+  // slip g++ reports at the coroutine's closing brace, the line that holds it).
   std::string user_file;
   int user_line = 0;
 };

@@ -9,14 +9,14 @@ using namespace asynclings::grader;
 
 namespace {
 
-// A captured g++ log with its file names pointed at the fixture sources.
-std::string log_of(const std::string& name) {
-  std::ifstream in(std::string(GRADER_FIXTURES) + "/" + name + ".log");
+// A captured g++ log (<folder>/<name>.log) with its file names pointed at the fixture sources.
+std::string log_of(const std::string& name, const std::string& folder = GRADER_FIXTURES) {
+  std::ifstream in(folder + "/" + name + ".log");
   std::ostringstream text;
   text << in.rdbuf();
   std::string log = text.str();
   const std::string from = name + ".cpp:";
-  const std::string to = std::string(GRADER_FIXTURES) + "/" + name + ".cpp:";
+  const std::string to = folder + "/" + name + ".cpp:";
   for (std::size_t pos = 0; (pos = log.find(from, pos)) != std::string::npos; pos += to.size()) {
     if (pos > 0 && log[pos - 1] == '/') continue;
     log.replace(pos, from.size(), to);
@@ -40,7 +40,8 @@ TEST(CompileError, NoMatchingFunctionIsReadAsAnArgumentMismatch) {
   const auto error = first_compile_error(log_of("bad2"));
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->line, 7);
-  EXPECT_NE(error->reading.find("no overload accepts these arguments"), std::string::npos) << error->reading;
+  EXPECT_NE(error->reading.find("no overload accepts these arguments"), std::string::npos)
+      << error->reading;
 }
 
 TEST(CompileError, CoAwaitInAFunctionThatIsNotACoroutineIsExplained) {
@@ -63,13 +64,15 @@ TEST(CompileError, AnErrorInsideALibraryHeaderPointsBackToTheStudentsLine) {
   EXPECT_NE(error->file.find("stl_algo.h"), std::string::npos);
   EXPECT_NE(error->user_file.find("bad5.cpp"), std::string::npos) << error->user_file;
   EXPECT_EQ(error->user_line, 5);
-  EXPECT_NE(error->reading.find("no operator accepts these operand types"), std::string::npos) << error->reading;
+  EXPECT_NE(error->reading.find("no operator accepts these operand types"), std::string::npos)
+      << error->reading;
 }
 
 TEST(CompileError, AnUndefinedReferenceIsReadAsALinkError) {
   const auto error = first_compile_error(log_of("link"));
   ASSERT_TRUE(error.has_value());
-  EXPECT_NE(error->message.find("undefined reference to `helper(int)'"), std::string::npos) << error->message;
+  EXPECT_NE(error->message.find("undefined reference to `helper(int)'"), std::string::npos)
+      << error->message;
   EXPECT_NE(error->reading.find("linker"), std::string::npos);
 }
 
@@ -79,4 +82,192 @@ TEST(CompileError, ALogWithoutErrorsYieldsNothing) {
 
 TEST(CompileError, AnUncommonMessageHasNoReadingRatherThanAWrongOne) {
   EXPECT_EQ(explain_error("static assertion failed: frobnication"), "");
+}
+
+// The coroutine slips: each fixture in fixtures/coroutine_slips is a real slip compiled with
+// g++ 12 against Boost 1.81 (capture.sh there rewrites the logs). The first error is found,
+// the slip named, and the fix said in one line.
+namespace {
+
+const std::string kSlips = std::string(GRADER_FIXTURES) + "/coroutine_slips";
+
+CompileError slip_of(const std::string& name) {
+  const auto error = first_compile_error(log_of(name, kSlips), kSlips);
+  EXPECT_TRUE(error.has_value()) << name;
+  if (!error) return {};
+  EXPECT_EQ(error->reading.find('\n'), std::string::npos) << "one line: " << error->reading;
+  EXPECT_FALSE(error->reading.empty()) << name;
+  return *error;
+}
+
+bool says(const CompileError& error, const std::string& words) {
+  return error.reading.find(words) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(CoroutineSlip, AnAwaitableAssignedToAValueNeedsCoAwait) {
+  const auto error = slip_of("await_assigned");
+  EXPECT_EQ(error.slip, "awaitable-as-value");
+  EXPECT_EQ(error.line, 6);
+  EXPECT_TRUE(says(error, "asio::awaitable<Response> is the operation, not its result"))
+      << error.reading;
+  EXPECT_TRUE(says(error, "Response result = co_await call(…);")) << error.reading;
+}
+
+TEST(CoroutineSlip, AnAwaitablePassedWhereAValueIsExpectedNeedsCoAwaitInTheArgumentList) {
+  const auto error = slip_of("await_argument");
+  EXPECT_EQ(error.slip, "awaitable-as-argument");
+  EXPECT_EQ(error.line, 6);
+  EXPECT_TRUE(says(error, "asio::awaitable<int> is passed where a value of type int is expected"))
+      << error.reading;
+  EXPECT_TRUE(says(error, "f(co_await call(…))")) << error.reading;
+}
+
+TEST(CoroutineSlip, AMemberAskedOfAnAwaitableNeedsCoAwaitFirst) {
+  const auto error = slip_of("await_member");
+  EXPECT_EQ(error.slip, "awaitable-member");
+  EXPECT_TRUE(says(error, ".status is asked of asio::awaitable<Response>")) << error.reading;
+  EXPECT_TRUE(says(error, "auto result = co_await call(…);")) << error.reading;
+}
+
+TEST(CoroutineSlip, ThisCoroExecutorUsedWithoutCoAwaitIsNamedInATimer) {
+  const auto error = slip_of("executor_without_await");
+  EXPECT_EQ(error.slip, "executor-without-co_await");
+  EXPECT_EQ(error.line, 5);
+  EXPECT_TRUE(says(error, "auto ex = co_await asio::this_coro::executor;")) << error.reading;
+}
+
+TEST(CoroutineSlip, ThisCoroExecutorStoredWithoutCoAwaitIsNamedWhereItIsUsed) {
+  const auto error = slip_of("executor_stored");
+  EXPECT_EQ(error.slip, "executor-without-co_await");
+  EXPECT_EQ(error.line, 6);
+  EXPECT_TRUE(says(error, "auto ex = co_await asio::this_coro::executor;")) << error.reading;
+}
+
+TEST(CoroutineSlip, ReturnInsteadOfCoReturnIsNamedAlthoughGccFirstComplainsAboutTheValue) {
+  const auto error = slip_of("return_not_co_return");
+  EXPECT_NE(error.message.find("could not convert"), std::string::npos) << error.message;
+  EXPECT_EQ(error.slip, "return-not-co_return");
+  EXPECT_EQ(error.line, 7);
+  EXPECT_TRUE(says(error, "`co_return value;`, not `return value;`")) << error.reading;
+}
+
+TEST(CoroutineSlip, AnAwaitableFunctionWithoutAnyCoKeywordIsNotACoroutine) {
+  const auto error = slip_of("no_co_keyword");
+  EXPECT_EQ(error.slip, "no-co-keyword");
+  EXPECT_EQ(error.line, 5);
+  EXPECT_TRUE(says(
+      error, "asio::awaitable<int> is a coroutine only when its body uses co_await or co_return"))
+      << error.reading;
+}
+
+TEST(CoroutineSlip, CoAwaitInALambdaWithADeducedReturnTypeNeedsACoroutineReturnType) {
+  const auto error = slip_of("await_in_plain_lambda");
+  EXPECT_EQ(error.slip, "co_await-in-plain-lambda");
+  EXPECT_EQ(error.line, 9);
+  EXPECT_TRUE(says(error, "-> asio::awaitable<void>")) << error.reading;
+}
+
+TEST(CoroutineSlip, CoAwaitInALambdaReturningVoidNeedsACoroutineReturnType) {
+  const auto error = slip_of("await_in_void_lambda");
+  EXPECT_EQ(error.slip, "co_await-in-plain-lambda");
+  EXPECT_EQ(error.line, 8);
+  EXPECT_TRUE(says(error, "-> asio::awaitable<void>")) << error.reading;
+}
+
+TEST(CoroutineSlip, CoAwaitInALambdaInsideATemplateIsFoundFromTheSource) {
+  // Inside a template g++ names the template's instantiation, not the lambda.
+  const auto error = slip_of("await_in_template_lambda");
+  EXPECT_EQ(error.slip, "co_await-in-plain-lambda");
+  EXPECT_EQ(error.line, 10);
+  EXPECT_TRUE(says(error, "-> asio::awaitable<void>")) << error.reading;
+}
+
+TEST(CoroutineSlip, CoAwaitInAFunctionDeclaredAutoNeedsItsReturnTypeSpelled) {
+  const auto error = slip_of("await_in_auto_function");
+  EXPECT_EQ(error.slip, "co_await-in-auto-function");
+  EXPECT_TRUE(says(error, "spell its return type, asio::awaitable<T>")) << error.reading;
+}
+
+TEST(CoroutineSlip, CoAwaitInAFunctionThatIsNotACoroutineKeepsItsReading) {
+  const auto error = first_compile_error(log_of("bad3"));
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->slip, "co_await-in-plain-function");
+  EXPECT_NE(error->reading.find("return asio::awaitable<T>"), std::string::npos) << error->reading;
+}
+
+TEST(CoroutineSlip, ABraceListInsideCoAwaitIsTheGcc12BugAndPointsAtItsLine) {
+  // g++ 12 reports "array used as initializer" at the coroutine's closing brace.
+  const auto error = slip_of("brace_list_in_await");
+  EXPECT_EQ(error.slip, "brace-list-in-co_await");
+  EXPECT_EQ(error.line, 9);
+  EXPECT_EQ(error.source_line, "}");
+  EXPECT_EQ(error.user_line, 7) << "the co_await holding the brace list";
+  EXPECT_TRUE(says(error, "build the value in a named variable first")) << error.reading;
+}
+
+TEST(CoroutineSlip, ALambdaCaptureInitialisedWithABraceListInsideCoAwaitIsTheSameBug) {
+  const auto error = slip_of("lambda_in_await");
+  EXPECT_EQ(error.slip, "brace-list-in-co_await");
+  EXPECT_EQ(error.user_line, 7)
+      << "the co_await statement spans lines 7-9, its lambda is on line 8";
+  EXPECT_TRUE(says(error, "a lambda capture initialised with one")) << error.reading;
+}
+
+TEST(CoroutineSlip, ArrayUsedAsInitializerOutsideACoroutineIsNotTakenForTheBug) {
+  const std::string log =
+      "x.cpp: In function 'int f()':\n"
+      "x.cpp:3:14: error: array used as initializer\n"
+      "    3 |   int b[2] = a;\n";
+  const auto error = first_compile_error(log);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->slip, "");
+}
+
+TEST(CoroutineSlip, ADeferredOperationAwaitedByNameIsUsedUpByOneCoAwait) {
+  const auto error = slip_of("deferred_awaited_twice");
+  EXPECT_EQ(error.slip, "deferred-awaited-twice");
+  EXPECT_NE(error.file.find("awaitable.hpp"), std::string::npos) << error.file;
+  EXPECT_NE(error.user_file.find("deferred_awaited_twice.cpp"), std::string::npos)
+      << error.user_file;
+  EXPECT_EQ(error.user_line, 7);
+  EXPECT_TRUE(says(error, "co_await std::move(op);")) << error.reading;
+}
+
+TEST(CoroutineSlip, AnAsyncOperationWithoutUseAwaitableNeedsACompletionToken) {
+  const auto error = slip_of("missing_use_awaitable");
+  EXPECT_EQ(error.slip, "missing-completion-token");
+  EXPECT_EQ(error.line, 6);
+  EXPECT_TRUE(says(error, "co_await timer.async_wait(asio::use_awaitable);")) << error.reading;
+}
+
+TEST(CoroutineSlip, AParallelGroupWaitWithoutATokenIsAnArgumentShort) {
+  // async_wait(condition, token) has no default token: the call is one argument short.
+  const auto error = slip_of("parallel_group_without_token");
+  EXPECT_EQ(error.slip, "missing-completion-token");
+  EXPECT_EQ(error.line, 12);
+  EXPECT_TRUE(says(error, "add asio::use_awaitable")) << error.reading;
+}
+
+TEST(CoroutineSlip, CoSpawnWithoutATokenNeedsOne) {
+  const auto error = slip_of("co_spawn_without_token");
+  EXPECT_EQ(error.slip, "missing-completion-token");
+  EXPECT_EQ(error.line, 6);
+  EXPECT_TRUE(says(error, "asio::co_spawn(ex, f(), asio::use_awaitable)")) << error.reading;
+}
+
+TEST(CoroutineSlip, CoAwaitingCoSpawnWithDeferredIsNamedAsTheBoost181Limit) {
+  const auto error = slip_of("co_spawn_deferred");
+  EXPECT_EQ(error.slip, "co_spawn-deferred");
+  EXPECT_EQ(error.user_line, 6);
+  EXPECT_TRUE(says(error, "use_awaitable")) << error.reading;
+}
+
+TEST(CoroutineSlip, AnOrdinaryErrorIsNotTakenForASlip) {
+  for (const char* name : {"bad1", "bad2", "bad4", "bad5"}) {
+    const auto error = first_compile_error(log_of(name), GRADER_FIXTURES);
+    ASSERT_TRUE(error.has_value()) << name;
+    EXPECT_EQ(error->slip, "") << name << ": " << error->reading;
+  }
 }
