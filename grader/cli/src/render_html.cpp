@@ -269,7 +269,14 @@ std::string render_html(const Report& report) {
     out += fmt::format("<tr><td><span class=\"badge {}\">{}</span></td><td><a href=\"#{}\">{}</a></td><td>{}</td></tr>\n",
                        to_string(e.verdict), verdict_label(e.verdict), esc(anchor(e)), esc(exercise_label(e)), esc(e.title));
   out += "</table>\n</header>\n<main>\n";
-  for (const auto& e : report.exercises) out += exercise_section(e);
+  std::string sections;
+  for (const auto& e : report.exercises) sections += exercise_section(e);
+  // The legend where a reader meets the colours, just above the first chart, and again at the
+  // foot of the page. (Escaped text cannot hold the tag searched for.)
+  if (const auto first_chart = sections.find("<div class=\"timelines\">");
+      first_chart != std::string::npos)
+    sections.insert(first_chart, legend());
+  out += sections;
   out += "</main>\n<footer>\n" + legend() + "</footer>\n</body>\n</html>\n";
   return out;
 }

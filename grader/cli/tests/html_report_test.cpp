@@ -305,3 +305,26 @@ TEST(HtmlReport, AStillOpenRequestIsDrawnToTheEndOfTheTrace) {
   const std::string svg = draw_svg_timeline(bars, {});
   EXPECT_EQ(count(svg, "<rect class=\"request unfinished\""), 1u) << svg;
 }
+
+TEST(HtmlReport, TheLegendStandsAboveTheFirstChartAndAtTheFoot) {
+  auto quiet = exercise({});
+  quiet.id = "ex0";  // an exercise without charts comes first
+  const std::string page =
+      page_of({quiet, exercise({test_with_trace("First", staggered_trace()),
+                                test_with_trace("Second", staggered_trace())})});
+  EXPECT_EQ(count(page, "<p class=\"legend\">"), 2u);
+  const auto first_legend = page.find("<p class=\"legend\">");
+  const auto first_chart = page.find("<svg xmlns=");
+  ASSERT_NE(first_chart, std::string::npos);
+  EXPECT_LT(first_legend, first_chart) << "the legend comes before the first chart";
+  EXPECT_GT(first_legend, page.find("id=\"ch03-gather-ex1"))
+      << "…in the section that holds it, not above the page";
+  EXPECT_EQ(page.find("<p class=\"legend\">", first_legend + 1),
+            page.find("<footer>") + std::string("<footer>\n").size());
+}
+
+TEST(HtmlReport, APageWithoutChartsHasTheLegendOnlyAtTheFoot) {
+  const std::string page = page_of({exercise({})});
+  EXPECT_EQ(count(page, "<p class=\"legend\">"), 1u);
+  EXPECT_GT(page.find("<p class=\"legend\">"), page.find("<footer>"));
+}
