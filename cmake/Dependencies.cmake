@@ -1,5 +1,6 @@
 # Every dependency is a Debian 12 package (scripts/setup installs them).
-# Boost must be 1.81 (libboost1.81-all-dev); the unversioned Debian packages are 1.74.
+# Boost must be 1.81 (libboost1.81-dev, and libboost-filesystem1.81-dev for ch07's support
+# library); the unversioned Debian packages are 1.74.
 find_package(Boost 1.81.0 EXACT CONFIG REQUIRED)
 find_package(Threads REQUIRED)
 find_package(GTest REQUIRED)

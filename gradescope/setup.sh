@@ -15,7 +15,7 @@ source_dir=$root/source
 . /etc/os-release
 if [ "${ID:-}" != debian ] || [ "${VERSION_ID:-}" != 12 ]; then
   echo "setup.sh: this image is ${PRETTY_NAME:-unknown}; the workbook builds on Debian 12 only" >&2
-  echo "  (it needs libboost1.81-all-dev: Ubuntu 22.04 packages Boost 1.74, Ubuntu 24.04 Boost 1.83)." >&2
+  echo "  (it needs Boost 1.81, libboost1.81-dev: Ubuntu 22.04 packages Boost 1.74, Ubuntu 24.04 Boost 1.83)." >&2
   echo "  Build the autograder image from debian:12: see docs/class-scale-grading.md, Gradescope." >&2
   exit 1
 fi

@@ -209,8 +209,8 @@ MachineFacts probe_machine(const ProbeOptions& options) {
       {"cpp-httplib", "libcpp-httplib-dev", "httplib.h"},
       {"nlohmann-json", "nlohmann-json3-dev", "nlohmann/json.hpp"},
       {"fmt", "libfmt-dev", "fmt/core.h"},
-      {"Boost.Process v2", "libboost1.81-all-dev", "boost/process/v2.hpp"},
-      {"Boost.Beast", "libboost1.81-all-dev", "boost/beast.hpp"},
+      {"Boost.Process v2", "libboost1.81-dev", "boost/process/v2.hpp"},
+      {"Boost.Beast", "libboost1.81-dev", "boost/beast.hpp"},
   };
   for (const auto& [name, package, header] : libraries) {
     facts.libraries.push_back({name, package, find_header(options.include_dirs, header)});
@@ -290,7 +290,7 @@ Finding examine_coroutines(const MachineFacts& f) {
 
 Finding examine_boost(const MachineFacts& f) {
   Finding finding{"Boost", Health::ok, "", ""};
-  const std::string install = "sudo apt-get install libboost1.81-all-dev";
+  const std::string install = "sudo apt-get install libboost1.81-dev libboost-filesystem1.81-dev";
   if (!f.boost) {
     finding.health = Health::problem;
     finding.found = "no Boost headers found";
