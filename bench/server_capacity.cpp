@@ -1,43 +1,30 @@
 // Load client for the delay server's capacity benchmark (bench/server_capacity.sh runs it).
-// Opens <concurrency> requests to /delay/<delay> at once from one thread, then reads the
-// server's own trace to report: how many were held at once, how late each response started
-// (overshoot beyond the requested delay, p50/p99/max), and the server's resident memory.
-// Beside them, what this client saw: each request's connect → last byte minus the delay
-// (p50/p99/max), which also counts the accept queue and the client's own loop.
-#include <asynclings/client/async_client.hpp>
-#include <asynclings/client/blocking_client.hpp>
+// Opens <concurrency> requests to /delay/<delay> at once from one thread and reports what this
+// client saw: each request's connect → last byte minus the delay (p50/p99/max), which counts
+// the accept queue and the server's loop as a user would. Beside them, from the server's own
+// trace (unless --no-trace, for peer servers without one): how many requests it held at once
+// and how late each response started (arrival → response start, minus the delay). And the
+// server's resident memory while holding them.
+// --get-seconds S: instead, <connections> keep-alive connections ask GET /get one request
+// after another for S seconds; prints the answers per second.
+#include "bench_http.hpp"
 
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <sys/resource.h>
-
 #include <algorithm>
-#include <fstream>
 #include <chrono>
-#include <map>
+#include <string>
 #include <vector>
 
 namespace {
 
-long resident_kb(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  }
-  return -1;
-}
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p / 100.0 * (v.size() - 1) + 0.5))];
-}
+using namespace asynclings::bench;
 
 std::size_t peak_in_flight(const nlohmann::json& requests) {
   std::vector<std::pair<double, int>> events;
@@ -51,71 +38,113 @@ std::size_t peak_in_flight(const nlohmann::json& requests) {
   return static_cast<std::size_t>(peak);
 }
 
+// The body of a short request on its own connection (the trace's answers).
+std::string fetch_body(const tcp::endpoint& server, const std::string& request) {
+  asio::io_context io;
+  tcp::socket socket{io};
+  socket.connect(server);
+  asio::write(socket, asio::buffer(request));
+  std::string bytes;
+  boost::system::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(bytes), ec);
+  const auto body = bytes.find("\r\n\r\n");
+  return body == std::string::npos ? std::string{} : bytes.substr(body + 4);
+}
+
+int measure_get_rate(const tcp::endpoint& server, int connections, double seconds) {
+  asio::io_context io{1};
+  std::uint64_t answered = 0;
+  int failed = 0;
+  const auto start = Clock::now();
+  const auto until =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const std::string request = request_bytes("GET", "/get", true);
+  for (int i = 0; i < connections; ++i) {
+    asio::co_spawn(io, keep_alive_loop(server, request, until, answered),
+                   [&](std::exception_ptr e, bool ok) {
+                     if (e || !ok) ++failed;
+                   });
+  }
+  io.run();
+  fmt::print("{:.0f} req/s ({} answers in {:.1f} s over {} keep-alive connections, {} failed)\n",
+             answered / (ms_since(start) / 1000), answered, ms_since(start) / 1000, connections,
+             failed);
+  return failed == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"delay server capacity probe"};
   std::uint16_t port = 0;
-  int concurrency = 100, delay_ms = 2000, server_pid = 0;
+  int concurrency = 100, delay_ms = 2000, server_pid = 0, connections = 50;
+  double get_seconds = 0;
+  bool no_trace = false;
   app.add_option("--port", port)->required();
-  app.add_option("--concurrency", concurrency)->capture_default_str();
-  app.add_option("--delay-ms", delay_ms)->capture_default_str();
+  app.add_option("--concurrency", concurrency)->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--delay-ms", delay_ms)->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--server-pid", server_pid, "to read the server's resident memory");
+  app.add_flag("--no-trace", no_trace,
+               "the server has no /trace (a peer server): client figures only");
+  app.add_option("--get-seconds", get_seconds,
+                 "measure GET /get answers per second for this long instead")
+      ->check(CLI::PositiveNumber);
+  app.add_option("--connections", connections, "keep-alive connections for --get-seconds")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
-
-  rlimit files{};
-  getrlimit(RLIMIT_NOFILE, &files);
-  files.rlim_cur = files.rlim_max;
-  setrlimit(RLIMIT_NOFILE, &files);
+  raise_open_file_limit();
+  const tcp::endpoint server{asio::ip::make_address("127.0.0.1"), port};
+  if (get_seconds > 0) return measure_get_rate(server, connections, get_seconds);
 
   const std::string tag = fmt::format("capacity-{}", concurrency);
-  asynclings::client::ServerAddress address{"127.0.0.1", port, tag};
-  asynclings::client::BlockingClient control{{"127.0.0.1", port, ""}};
-  control.post("/trace/reset?tag=" + tag);
+  if (!no_trace) fetch_body(server, request_bytes("POST", "/trace/reset?tag=" + tag));
   const long rss_before = server_pid ? resident_kb(server_pid) : -1;
 
-  boost::asio::io_context io{1};
-  asynclings::client::AsyncClient client{address};
+  asio::io_context io{1};
   int ok = 0, failed = 0;
   std::string first_error;
   std::vector<double> seen;  // client-observed: connect -> last byte, minus the delay
-  const std::string target = fmt::format("/delay/{}ms", delay_ms);
-  auto one = [&]() -> boost::asio::awaitable<asynclings::client::Response> {
-    const auto start = std::chrono::steady_clock::now();
-    auto response = co_await client.get(target);
-    seen.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() -
-                   delay_ms);
-    co_return response;
+  const std::string request = request_bytes("GET", fmt::format("/delay/{}ms", delay_ms), false,
+                                            "X-Trace-Tag: " + tag + "\r\n");
+  auto one = [&]() -> asio::awaitable<void> {
+    const auto start = Clock::now();
+    const Reply reply = co_await exchange_once(server, request);
+    seen.push_back(ms_since(start) - delay_ms);
+    if (reply.status == 200) co_return void(++ok);
+    ++failed;
+    if (first_error.empty())
+      first_error = reply.error.empty() ? fmt::format("status {}", reply.status) : reply.error;
   };
-  for (int i = 0; i < concurrency; ++i) {
-    boost::asio::co_spawn(io, one(),
-                          [&](std::exception_ptr e, asynclings::client::Response r) {
-                            if (!e && r.status == 200) return void(++ok);
-                            ++failed;
-                            if (first_error.empty() && e) {
-                              try { std::rethrow_exception(e); } catch (const std::exception& x) { first_error = x.what(); }
-                            }
-                          });
-  }
+  for (int i = 0; i < concurrency; ++i) asio::co_spawn(io, one(), asio::detached);
   // Halfway through the delay every connection is held: sample the server's memory then.
   long rss_held = -1;
-  boost::asio::steady_timer sample{io, std::chrono::milliseconds{delay_ms / 2}};
+  asio::steady_timer sample{io, std::chrono::milliseconds{delay_ms / 2}};
   sample.async_wait([&](auto) { rss_held = server_pid ? resident_kb(server_pid) : -1; });
   io.run();
 
-  auto trace = nlohmann::json::parse(control.get("/trace?tag=" + tag).body)["requests"];
-  std::vector<double> overshoot;
-  for (const auto& r : trace) {
-    if (r["response_start_ms"].is_number()) {
-      overshoot.push_back(r["response_start_ms"].get<double>() - r["arrival_ms"].get<double>() - delay_ms);
+  std::string held = "-", p50 = "-", p99 = "-", max = "-";
+  if (!no_trace) {
+    auto trace = nlohmann::json::parse(
+        fetch_body(server, request_bytes("GET", "/trace?tag=" + tag)))["requests"];
+    std::vector<double> overshoot;
+    for (const auto& r : trace) {
+      if (r["response_start_ms"].is_number()) {
+        overshoot.push_back(r["response_start_ms"].get<double>() - r["arrival_ms"].get<double>() -
+                            delay_ms);
+      }
     }
+    held = std::to_string(peak_in_flight(trace));
+    p50 = fmt::format("{:.1f}", percentile(overshoot, 50));
+    p99 = fmt::format("{:.1f}", percentile(overshoot, 99));
+    max = fmt::format("{:.1f}", maximum(overshoot));
   }
-  const double per_conn_kb = (rss_held > 0 && rss_before > 0 && concurrency > 0)
-                                 ? double(rss_held - rss_before) / concurrency : 0;
-  fmt::print("{:>11} {:>8} {:>7} {:>10.2f} {:>10.2f} {:>10.2f} {:>12} {:>10.1f} {:>10.1f} {:>10.1f} {:>10.1f}\n",
-             concurrency, peak_in_flight(trace), failed, percentile(overshoot, 50), percentile(overshoot, 99),
-             overshoot.empty() ? 0 : *std::max_element(overshoot.begin(), overshoot.end()), rss_held, per_conn_kb,
-             percentile(seen, 50), percentile(seen, 99), seen.empty() ? 0 : *std::max_element(seen.begin(), seen.end()));
+  const double per_conn_kb =
+      (rss_held > 0 && rss_before > 0) ? double(rss_held - rss_before) / concurrency : 0;
+  fmt::print(
+      "{:>11} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>10.1f} {:>10} {:>10} {:>10} {:>10} {:>8.1f}",
+      concurrency, held, failed, percentile(seen, 50), percentile(seen, 99), maximum(seen), p50,
+      p99, max, rss_held, per_conn_kb);
   if (!first_error.empty()) fmt::print(stderr, "first client error: {}\n", first_error);
   return failed == 0 ? 0 : 1;
 }

@@ -4,6 +4,7 @@
 
 #include <asynclings/server/delay_server.hpp>
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -14,18 +15,20 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <exception>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace asynclings::server {
@@ -43,6 +46,40 @@ void raise_open_file_limit() {
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
+}
+
+// When a connection's first request reached this machine: the kernel's receive time of its
+// bytes (SO_TIMESTAMP, set on the listening socket and inherited by each connection), read
+// without consuming them. A server busy with a burst of connections then counts a delay from
+// the request's arrival, not from when it got round to reading it. Only when the whole head
+// is already waiting: a head still arriving counts from when it was read, as before.
+std::optional<Clock::time_point> kernel_arrival(tcp::socket& socket, Clock::duration oldest) {
+  char bytes[4096];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timeval))];
+  iovec part{bytes, sizeof bytes};
+  msghdr message{};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  const ssize_t n = ::recvmsg(socket.native_handle(), &message, MSG_PEEK | MSG_DONTWAIT);
+  if (n <= 0 || std::string_view(bytes, static_cast<std::size_t>(n)).find("\r\n\r\n") ==
+                    std::string_view::npos) {
+    return std::nullopt;
+  }
+  for (cmsghdr* c = CMSG_FIRSTHDR(&message); c != nullptr; c = CMSG_NXTHDR(&message, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMP) continue;
+    timeval stamp{};
+    std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+    const auto received = std::chrono::system_clock::time_point{
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::seconds{stamp.tv_sec} + std::chrono::microseconds{stamp.tv_usec})};
+    const auto age = std::chrono::system_clock::now() - received;
+    if (age < std::chrono::system_clock::duration::zero() || age > oldest)
+      return std::nullopt;  // clock stepped
+    return Clock::now() - std::chrono::duration_cast<Clock::duration>(age);
+  }
+  return std::nullopt;
 }
 
 std::string header_or(const Request& req, std::string_view name) {
@@ -68,8 +105,10 @@ std::optional<Refusal> transfer_coding_problem(const Request& req) {
     while (!value.empty()) {
       const auto comma = value.find(',');
       std::string_view token = value.substr(0, comma);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
+        token.remove_prefix(1);
+      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
+        token.remove_suffix(1);
       if (!token.empty()) codings.emplace_back(token);
       if (comma == std::string_view::npos) break;
       value.remove_prefix(comma + 1);
@@ -77,16 +116,19 @@ std::optional<Refusal> transfer_coding_problem(const Request& req) {
   }
   const auto is_chunked = [](const std::string& c) { return beast::iequals(c, "chunked"); };
   if (req.find(http::field::content_length) != req.end()) {
-    return Refusal{http::status::bad_request, "a request may not carry both Transfer-Encoding and Content-Length"};
+    return Refusal{http::status::bad_request,
+                   "a request may not carry both Transfer-Encoding and Content-Length"};
   }
   if (codings.size() == 1 && is_chunked(codings[0])) return std::nullopt;
   if (!codings.empty() && is_chunked(codings.back()) &&
       std::count_if(codings.begin(), codings.end(), is_chunked) == 1) {
-    return Refusal{http::status::not_implemented,
-                   "transfer codings other than chunked are not supported (Transfer-Encoding: chunked only)"};
+    return Refusal{
+        http::status::not_implemented,
+        "transfer codings other than chunked are not supported (Transfer-Encoding: chunked only)"};
   }
-  return Refusal{http::status::bad_request,
-                 "chunked must be the final transfer coding, once: the body length cannot be determined"};
+  return Refusal{
+      http::status::bad_request,
+      "chunked must be the final transfer coding, once: the body length cannot be determined"};
 }
 
 }  // namespace
@@ -115,6 +157,8 @@ struct DelayServer::Impl {
     acceptor.set_option(asio::socket_base::reuse_address(true));
     acceptor.bind(endpoint);
     acceptor.listen(asio::socket_base::max_listen_connections);
+    const int on = 1;  // receive timestamps: see kernel_arrival
+    ::setsockopt(acceptor.native_handle(), SOL_SOCKET, SO_TIMESTAMP, &on, sizeof on);
     // Several accepts in flight: one readiness event of the listening socket then takes as
     // many connections off the kernel's queue, which drains faster under a burst.
     for (int i = 0; i < 4; ++i) asio::co_spawn(io, accept_loop(), asio::detached);
@@ -129,7 +173,8 @@ struct DelayServer::Impl {
         // Out of descriptors (EMFILE/ENFILE) or a transient error: report it, keep serving.
         // The waiting connection stays in the backlog and is accepted once one closes.
         if (refused++ % 1000 == 0) {
-          std::fprintf(stderr, "delayserver: cannot accept a connection (%s); open-file limit is %llu\n",
+          std::fprintf(stderr,
+                       "delayserver: cannot accept a connection (%s); open-file limit is %llu\n",
                        ec.message().c_str(), static_cast<unsigned long long>(open_file_limit()));
         }
         backoff.expires_after(std::chrono::milliseconds{20});
@@ -144,7 +189,8 @@ struct DelayServer::Impl {
         try {
           std::rethrow_exception(e);
         } catch (const std::exception& failure) {
-          std::fprintf(stderr, "delayserver: a connection failed: %s\n", printable(failure.what()).c_str());
+          std::fprintf(stderr, "delayserver: a connection failed: %s\n",
+                       printable(failure.what()).c_str());
         } catch (...) {
           std::fprintf(stderr, "delayserver: a connection failed\n");
         }
@@ -172,7 +218,9 @@ struct DelayServer::Impl {
     http::response<http::string_body> res{status, 11};
     res.set(http::field::content_type, "application/json");
     res.keep_alive(false);
-    res.body() = nlohmann::json{{"error", std::move(message)}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    res.body() = nlohmann::json{{"error", std::move(message)}}.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                 "\n";
     res.prepare_payload();
     state.trace.response_started(id, static_cast<int>(status));
     stream.expires_after(std::chrono::seconds{5});  // a client that never reads is dropped
@@ -186,7 +234,8 @@ struct DelayServer::Impl {
     try {
       if (auto record = state.trace.record(id)) state.options.on_request_end(*record);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "delayserver: the request log failed: %s\n", printable(e.what()).c_str());
+      std::fprintf(stderr, "delayserver: the request log failed: %s\n",
+                   printable(e.what()).c_str());
     } catch (...) {
       std::fprintf(stderr, "delayserver: the request log failed\n");
     }
@@ -197,17 +246,20 @@ struct DelayServer::Impl {
   // the record ends as server_error. The connection closes either way.
   asio::awaitable<void> answer_failure(Exchange& ex, const std::string& what) {
     std::fprintf(stderr, "delayserver: request #%llu %s %s failed: %s\n",
-                 static_cast<unsigned long long>(ex.trace_id), printable(std::string(ex.request.method_string())).c_str(),
+                 static_cast<unsigned long long>(ex.trace_id),
+                 printable(std::string(ex.request.method_string())).c_str(),
                  printable(std::string(ex.request.target())).c_str(), printable(what).c_str());
     std::optional<Clock::time_point> finished;
     if (!ex.response_begun) {
-      http::response<http::string_body> res{http::status::internal_server_error, ex.request.version()};
+      http::response<http::string_body> res{http::status::internal_server_error,
+                                            ex.request.version()};
       res.set(http::field::server, "asynclings-delayserver");
       res.set(http::field::content_type, "application/json");
       res.set("X-Request-Id", std::to_string(ex.trace_id));
       res.keep_alive(false);
       res.body() = nlohmann::json{{"error", "internal server error: " + what}}.dump(
-                       -1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+                       -1, ' ', false, nlohmann::json::error_handler_t::replace) +
+                   "\n";
       res.prepare_payload();
       state.trace.response_started(ex.trace_id, 500);
       finished = Clock::now();
@@ -219,6 +271,8 @@ struct DelayServer::Impl {
   }
 
   asio::awaitable<void> session(tcp::socket socket, std::uint64_t connection) {
+    std::optional<Clock::time_point> first_arrival =
+        kernel_arrival(socket, state.options.header_timeout);
     beast::tcp_stream stream{std::move(socket)};
     beast::flat_buffer buffer;
     asio::steady_timer header_timer{io};
@@ -229,11 +283,12 @@ struct DelayServer::Impl {
       // Our own timer rather than the stream's expiry: an expired tcp_stream closes the
       // socket, and a slow client deserves a 408 before the connection goes.
       header_timer.expires_after(state.options.header_timeout);
-      auto first = co_await (
-          http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable)) ||
-          header_timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+      auto first =
+          co_await (http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable)) ||
+                    header_timer.async_wait(asio::as_tuple(asio::use_awaitable)));
       const bool timed_out = first.index() == 1;
-      const beast::error_code ec = timed_out ? beast::error::timeout : std::get<0>(std::get<0>(first));
+      const beast::error_code ec =
+          timed_out ? beast::error::timeout : std::get<0>(std::get<0>(first));
       if (ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
           ec == asio::error::operation_aborted) {
         co_return;  // the client is done with the connection
@@ -246,17 +301,21 @@ struct DelayServer::Impl {
         co_return;
       }
       if (ec == http::error::header_limit) {
-        co_await refuse(stream, connection, http::status::request_header_fields_too_large,
-                        fmt::format("request head larger than {} bytes", state.options.max_header_bytes), "", "");
+        co_await refuse(
+            stream, connection, http::status::request_header_fields_too_large,
+            fmt::format("request head larger than {} bytes", state.options.max_header_bytes), "",
+            "");
         co_return;
       }
       if (ec == http::error::body_limit) {
-        co_await refuse(stream, connection, http::status::payload_too_large,
-                        fmt::format("request body larger than {} bytes", state.options.max_body_bytes), "", "");
+        co_await refuse(
+            stream, connection, http::status::payload_too_large,
+            fmt::format("request body larger than {} bytes", state.options.max_body_bytes), "", "");
         co_return;
       }
       if (ec) {
-        co_await refuse(stream, connection, http::status::bad_request, "malformed request: " + ec.message(), "", "");
+        co_await refuse(stream, connection, http::status::bad_request,
+                        "malformed request: " + ec.message(), "", "");
         co_return;
       }
 
@@ -280,10 +339,11 @@ struct DelayServer::Impl {
       record.method = std::string(request.method_string());
       record.target = raw_target;
       record.connection = connection;
-      record.arrival = Clock::now();
+      record.arrival = std::exchange(first_arrival, std::nullopt).value_or(Clock::now());
+      const auto arrival = record.arrival;
       const auto id = state.trace.begin(std::move(record));
 
-      Exchange exchange{stream, request, target, id, std::move(tag), state};
+      Exchange exchange{stream, request, target, id, std::move(tag), state, arrival};
       std::optional<Sent> sent;
       std::string failure;
       try {
@@ -321,16 +381,19 @@ struct DelayServer::Impl {
   // POST|DELETE /trace/reset[?tag=t] -> clear the records and the tag's /flaky and /lease
   // counters. Every write has a deadline (trace_write_timeout): a client that asks and never
   // reads is dropped.
-  asio::awaitable<bool> answer_trace(beast::tcp_stream& stream, const Request& request, const Target& target) {
+  asio::awaitable<bool> answer_trace(beast::tcp_stream& stream, const Request& request,
+                                     const Target& target) {
     const std::string tag = target.query_or("tag", "");
     const std::string since_text = target.query_or("since", "");
     std::uint64_t since = 0;
-    const bool since_ok = since_text.empty() ||
-                          std::from_chars(since_text.data(), since_text.data() + since_text.size(), since).ptr ==
-                              since_text.data() + since_text.size();
+    const bool since_ok =
+        since_text.empty() ||
+        std::from_chars(since_text.data(), since_text.data() + since_text.size(), since).ptr ==
+            since_text.data() + since_text.size();
     const bool reset = target.segments.size() == 2 && target.segments[1] == "reset";
     const bool head = request.method() == http::verb::head;
-    const bool read = target.segments.size() == 1 && (request.method() == http::verb::get || head) && since_ok;
+    const bool read =
+        target.segments.size() == 1 && (request.method() == http::verb::get || head) && since_ok;
     if (read && tag.empty() && since == 0) co_return co_await send_whole_trace(stream, request);
     http::response<http::string_body> res{http::status::ok, request.version()};
     res.set(http::field::content_type, "application/json");
@@ -370,10 +433,12 @@ struct DelayServer::Impl {
     http::response_serializer<http::empty_body> serializer{res};
     const auto deadline = state.options.trace_write_timeout;
     stream.expires_after(deadline);
-    auto [hec, hn] = co_await http::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
+    auto [hec, hn] =
+        co_await http::async_write_header(stream, serializer, asio::as_tuple(asio::use_awaitable));
     if (hec) co_return false;
     if (request.method() != http::verb::head) {
-      std::string piece = "{\"dropped\":" + std::to_string(state.trace.dropped()) + ",\"requests\":[";
+      std::string piece =
+          "{\"dropped\":" + std::to_string(state.trace.dropped()) + ",\"requests\":[";
       bool first = true;
       for (std::uint64_t next = 1;;) {
         std::string records;
@@ -390,8 +455,8 @@ struct DelayServer::Impl {
           std::tie(ec, std::ignore) = co_await asio::async_write(
               stream, http::make_chunk(asio::buffer(piece)), asio::as_tuple(asio::use_awaitable));
         } else {
-          std::tie(ec, std::ignore) =
-              co_await asio::async_write(stream, asio::buffer(piece), asio::as_tuple(asio::use_awaitable));
+          std::tie(ec, std::ignore) = co_await asio::async_write(
+              stream, asio::buffer(piece), asio::as_tuple(asio::use_awaitable));
         }
         if (ec) co_return false;
         piece.clear();
@@ -399,7 +464,8 @@ struct DelayServer::Impl {
       }
       if (chunked) {
         stream.expires_after(deadline);
-        auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(), asio::as_tuple(asio::use_awaitable));
+        auto [ec, n] = co_await asio::async_write(stream, http::make_chunk_last(),
+                                                  asio::as_tuple(asio::use_awaitable));
         if (ec) co_return false;
       }
     }
@@ -408,7 +474,8 @@ struct DelayServer::Impl {
   }
 };
 
-DelayServer::DelayServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+DelayServer::DelayServer(ServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 DelayServer::~DelayServer() { stop(); }
 

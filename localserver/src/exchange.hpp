@@ -47,7 +47,8 @@ struct Exchange {
   std::uint64_t trace_id;
   std::string tag;
   ServerState& state;
-  bool keep_alive = true;  // handlers clear it when the connection must close
+  Clock::time_point arrival;  // as recorded in the trace: a delay counts from here
+  bool keep_alive = true;     // handlers clear it when the connection must close
   // Set just before the response's last write: Asio hands small writes to the kernel at
   // once, so this is when the client could have the whole response.
   std::optional<Clock::time_point> last_write_at;
@@ -70,14 +71,16 @@ void set_reason(http::response_header<>& header);
 // Writes <res>; only its header when <head_only> (a HEAD request: RFC 9110 9.3.2).
 template <class Body>
 boost::asio::awaitable<beast::error_code> write_response(beast::tcp_stream& stream,
-                                                         http::response<Body>& res, bool head_only) {
+                                                         http::response<Body>& res,
+                                                         bool head_only) {
   if (head_only) {
     http::response_serializer<Body> serializer{res};
     auto [ec, n] = co_await http::async_write_header(
         stream, serializer, boost::asio::as_tuple(boost::asio::use_awaitable));
     co_return ec;
   }
-  auto [ec, n] = co_await http::async_write(stream, res, boost::asio::as_tuple(boost::asio::use_awaitable));
+  auto [ec, n] =
+      co_await http::async_write(stream, res, boost::asio::as_tuple(boost::asio::use_awaitable));
   co_return ec;
 }
 

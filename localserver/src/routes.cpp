@@ -3,10 +3,10 @@
 #include "abort_watch.hpp"
 #include "exchange.hpp"
 
+#include <fmt/format.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -36,8 +36,8 @@ std::string url_decode(std::string_view in, bool plus_is_space) {
   for (std::size_t i = 0; i < in.size(); ++i) {
     if (in[i] == '+' && plus_is_space) {
       out += ' ';
-    } else if (in[i] == '%' && i + 2 < in.size() &&
-               hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+    } else if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 &&
+               hex_value(in[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2]));
       i += 2;
     } else {
@@ -107,12 +107,24 @@ asio::awaitable<bool> pause(Exchange& ex, std::chrono::steady_clock::duration d)
 void set_reason(http::response_header<>& header) {
   if (http::obsolete_reason(header.result()) != "<unknown-status>") return;
   switch (http::to_status_class(header.result_int())) {
-    case http::status_class::informational: header.reason("Informational"); break;
-    case http::status_class::successful: header.reason("Success"); break;
-    case http::status_class::redirection: header.reason("Redirection"); break;
-    case http::status_class::client_error: header.reason("Client Error"); break;
-    case http::status_class::server_error: header.reason("Server Error"); break;
-    default: header.reason("Unknown"); break;
+    case http::status_class::informational:
+      header.reason("Informational");
+      break;
+    case http::status_class::successful:
+      header.reason("Success");
+      break;
+    case http::status_class::redirection:
+      header.reason("Redirection");
+      break;
+    case http::status_class::client_error:
+      header.reason("Client Error");
+      break;
+    case http::status_class::server_error:
+      header.reason("Server Error");
+      break;
+    default:
+      header.reason("Unknown");
+      break;
   }
 }
 
@@ -209,12 +221,14 @@ std::string range_message(const ServerState& state) {
 // ---------------------------------------------------------------- the endpoints
 
 asio::awaitable<Sent> delay(Exchange& ex) {
-  if (ex.target.segments.size() != 2) co_return co_await send_error(ex, http::status::not_found, "use /delay/{seconds}");
+  if (ex.target.segments.size() != 2)
+    co_return co_await send_error(ex, http::status::not_found, "use /delay/{seconds}");
   auto d = parse_duration(ex.target.segments[1]);
   if (!d || *d > ex.state.options.max_delay) {
     co_return co_await send_error(ex, http::status::bad_request, range_message(ex.state));
   }
-  if (!co_await pause(ex, *d)) co_return Sent::client_gone;
+  // From the request's arrival: time the server spent before reading it is part of the delay.
+  if (!co_await pause(ex, *d - (Clock::now() - ex.arrival))) co_return Sent::client_gone;
   json body = describe_request(ex);
   body["data"] = ex.request.body();
   body["files"] = json::object();
@@ -226,7 +240,8 @@ asio::awaitable<Sent> delay(Exchange& ex) {
 
 asio::awaitable<Sent> get(Exchange& ex) {
   if (ex.request.method() != http::verb::get && !ex.head()) {
-    co_return co_await send_error(ex, http::status::method_not_allowed, "/get answers GET (and HEAD) only");
+    co_return co_await send_error(ex, http::status::method_not_allowed,
+                                  "/get answers GET (and HEAD) only");
   }
   co_return co_await send_json(ex, http::status::ok, describe_request(ex));
 }
@@ -234,7 +249,8 @@ asio::awaitable<Sent> get(Exchange& ex) {
 asio::awaitable<Sent> status(Exchange& ex) {
   auto code = ex.target.segments.size() == 2 ? parse_int(ex.target.segments[1]) : std::nullopt;
   if (!code || *code < 200 || *code > 599) {
-    co_return co_await send_error(ex, http::status::bad_request, "use /status/{code} with a code from 200 to 599");
+    co_return co_await send_error(ex, http::status::bad_request,
+                                  "use /status/{code} with a code from 200 to 599");
   }
   co_return co_await send(ex, static_cast<http::status>(*code), "", "text/plain");
 }
@@ -258,7 +274,8 @@ asio::awaitable<Sent> stream_chunks(Exchange& ex, int pieces, milliseconds gap,
   ex.response_begun = true;
   if (ex.head()) ex.last_write_at = Clock::now();
   ex.stream.expires_after(ex.state.options.write_timeout);
-  auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] =
+      co_await http::async_write_header(ex.stream, serializer, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return Sent::client_gone;
   if (!ex.head()) {
     for (int i = 0; i < pieces; ++i) {
@@ -272,8 +289,8 @@ asio::awaitable<Sent> stream_chunks(Exchange& ex, int pieces, milliseconds gap,
             ex.stream, http::make_chunk(asio::buffer(piece)), asio::as_tuple(asio::use_awaitable));
       } else {
         ex.stream.expires_after(ex.state.options.write_timeout);
-        std::tie(wec, std::ignore) =
-            co_await asio::async_write(ex.stream, asio::buffer(piece), asio::as_tuple(asio::use_awaitable));
+        std::tie(wec, std::ignore) = co_await asio::async_write(
+            ex.stream, asio::buffer(piece), asio::as_tuple(asio::use_awaitable));
       }
       if (wec) co_return Sent::client_gone;
     }
@@ -312,11 +329,12 @@ asio::awaitable<Sent> drip(Exchange& ex) {
   auto initial = parse_duration(ex.target.query_or("delay", "0"));
   auto bytes = parse_int(ex.target.query_or("numbytes", "10"));
   auto code = parse_int(ex.target.query_or("code", "200"));
-  if (!duration || !initial || !bytes || *bytes < 1 || *bytes > 10'000 || !code ||
-      *code < 200 || *code > 599 || *duration + *initial > ex.state.options.max_delay) {
-    co_return co_await send_error(ex, http::status::bad_request,
-                                  "use /drip?duration=2&numbytes=10&code=200&delay=0 (numbytes 1 to "
-                                  "10000, duration + delay within the delay limit)");
+  if (!duration || !initial || !bytes || *bytes < 1 || *bytes > 10'000 || !code || *code < 200 ||
+      *code > 599 || *duration + *initial > ex.state.options.max_delay) {
+    co_return co_await send_error(
+        ex, http::status::bad_request,
+        "use /drip?duration=2&numbytes=10&code=200&delay=0 (numbytes 1 to "
+        "10000, duration + delay within the delay limit)");
   }
   if (!co_await pause(ex, *initial + simulated_latency(ex.state))) co_return Sent::client_gone;
   const auto gap = *duration / *bytes;
@@ -334,13 +352,15 @@ asio::awaitable<Sent> drip(Exchange& ex) {
   ex.response_begun = true;
   if (no_body) ex.last_write_at = Clock::now();
   ex.stream.expires_after(ex.state.options.write_timeout);
-  auto [ec, n] = co_await http::async_write_header(ex.stream, serializer, asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] =
+      co_await http::async_write_header(ex.stream, serializer, asio::as_tuple(asio::use_awaitable));
   if (ec) co_return Sent::client_gone;
   for (long i = 0; i < (no_body ? 0 : *bytes); ++i) {
     if (!co_await pause(ex, gap)) co_return Sent::client_gone;
     ex.last_write_at = Clock::now();
     ex.stream.expires_after(ex.state.options.write_timeout);
-    auto [wec, wn] = co_await asio::async_write(ex.stream, asio::buffer("*", 1), asio::as_tuple(asio::use_awaitable));
+    auto [wec, wn] = co_await asio::async_write(ex.stream, asio::buffer("*", 1),
+                                                asio::as_tuple(asio::use_awaitable));
     if (wec) co_return Sent::client_gone;
   }
   if (!res.keep_alive()) ex.keep_alive = false;
@@ -359,7 +379,8 @@ asio::awaitable<Sent> flaky(Exchange& ex) {
   const int attempt = ++ex.state.flaky_attempts[{ex.tag, ex.target.segments[1]}];
   const bool fails = attempt <= *fail;
   json body{{"key", ex.target.segments[1]}, {"attempt", attempt}, {"failed", fails}};
-  co_return co_await send_json(ex, fails ? static_cast<http::status>(*code) : http::status::ok, body);
+  co_return co_await send_json(ex, fails ? static_cast<http::status>(*code) : http::status::ok,
+                               body);
 }
 
 // /lease/acquire?name=db, /lease/release?name=db, /lease?name=db (state). Per trace tag.
@@ -375,7 +396,8 @@ asio::awaitable<Sent> lease(Exchange& ex) {
     }
     --holders;
   } else if (!action.empty()) {
-    co_return co_await send_error(ex, http::status::not_found, "use /lease/acquire, /lease/release or /lease");
+    co_return co_await send_error(ex, http::status::not_found,
+                                  "use /lease/acquire, /lease/release or /lease");
   }
   const json body{{"name", name}, {"holders", holders}};
   co_return co_await send_json(ex, http::status::ok, body);

@@ -27,12 +27,15 @@ enum class Outcome {
 const char* to_string(Outcome outcome);
 
 struct TraceRecord {
-  std::uint64_t id = 0;             // 1, 2, 3… in arrival order
-  std::string tag;                  // X-Trace-Tag header or ?tag= query parameter
+  std::uint64_t id = 0;  // 1, 2, 3… in arrival order
+  std::string tag;       // X-Trace-Tag header or ?tag= query parameter
   std::string method;
-  std::string target;               // path and query as sent
-  std::uint64_t connection = 0;     // which TCP connection carried it
-  Clock::time_point arrival{};      // request head fully read
+  std::string target;            // path and query as sent
+  std::uint64_t connection = 0;  // which TCP connection carried it
+  // When the request reached the server: for a connection's first request whose head was
+  // all there when the connection was accepted, the kernel's receive time of that head (a
+  // busy server's accept queue is not hidden); otherwise when the head had been read.
+  Clock::time_point arrival{};
   std::optional<Clock::time_point> response_start;  // first response byte written
   // When the last response bytes went to the kernel (the client can read them from that
   // moment, so a test's own clock never sees a response before its finish), or when the
@@ -64,7 +67,8 @@ class Trace {
   // Blocks until no record of <tag> is in progress, or <timeout>; true when settled.
   bool wait_settled(const std::string& tag, std::chrono::milliseconds timeout) const;
   // Blocks until <tag> has at least <count> records, or <timeout>.
-  bool wait_count(const std::string& tag, std::size_t count, std::chrono::milliseconds timeout) const;
+  bool wait_count(const std::string& tag, std::size_t count,
+                  std::chrono::milliseconds timeout) const;
   // Clears the records of <tag> (every record when empty). A full reset also forgets the
   // dropped count and gives the memory back to the system.
   void reset(const std::string& tag = {});
