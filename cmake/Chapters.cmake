@@ -233,6 +233,13 @@ function(_asynclings_add_lesson_snippets chapter chapter_dir)
   endif()
 endfunction()
 
+# A lesson that belongs to no chapter (docs/<name>/README.md with its snippets/, e.g.
+# docs/asio-vocabulary): its snippets are built and run, and quoted verbatim, as a chapter's.
+function(asynclings_lesson name lesson_dir)
+  add_custom_target(${name}-solutions)
+  _asynclings_add_lesson_snippets(${name} ${lesson_dir})
+endfunction()
+
 function(asynclings_add_all_chapters)
   # One precompiled header for every exercise test: Asio and GoogleTest parsed once.
   add_library(asynclings_chapter_pch OBJECT ${PROJECT_SOURCE_DIR}/cmake/pch_anchor.cpp)
@@ -252,4 +259,5 @@ function(asynclings_add_all_chapters)
     message(FATAL_ERROR "The chapter manifests cannot be read:\n${errors}")
   endif()
   include(${exported})
+  asynclings_lesson(asio-vocabulary ${PROJECT_SOURCE_DIR}/docs/asio-vocabulary)
 endfunction()
