@@ -5,6 +5,7 @@
 #include "ex5_lease.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/todo.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
@@ -28,6 +29,13 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::delay_target;
+using asynclings::testkit::find_lease_calls;
+using asynclings::testkit::is_operation_aborted;
+using asynclings::testkit::lease_holders;
+using asynclings::testkit::LeaseCalls;
+using asynclings::testkit::rethrow_if_not_implemented;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::tolerant_ms;
@@ -42,13 +50,13 @@ struct RequestFailed : std::runtime_error {
 };
 
 asio::awaitable<int> status_after(AsyncClient client, int ms) {
-  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  std::string target = delay_target(ms);
   auto response = co_await client.get(std::move(target));
   co_return response.status;
 }
 
 asio::awaitable<int> fails_after(AsyncClient client, int ms) {
-  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  std::string target = delay_target(ms);
   co_await client.get(std::move(target));
   throw RequestFailed("deliberate failure after " + std::to_string(ms) + " ms");
 }
@@ -83,52 +91,10 @@ asio::awaitable<Ending> run_cancelling(asio::awaitable<int> task, milliseconds a
   co_return *ending;
 }
 
-bool is_operation_aborted(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& error) {
-    return error.code() == asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
-}
-
-// Rethrows NotImplemented (a stub) so the test fails as "not started".
-void rethrow_if_not_implemented(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const asynclings::NotImplemented&) {
-    throw;
-  } catch (...) {
-  }
-}
-
-// Where the lease's requests are in the trace.
-struct LeaseCalls {
-  std::vector<std::size_t> acquires, releases, work;
-};
-
-LeaseCalls find_calls(const TraceView& t) {
-  LeaseCalls c;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const auto& target = t.records()[i].target;
-    if (target.rfind("/lease/acquire", 0) == 0) c.acquires.push_back(i);
-    else if (target.rfind("/lease/release", 0) == 0) c.releases.push_back(i);
-    else if (target.rfind("/delay/", 0) == 0) c.work.push_back(i);
-  }
-  return c;
-}
-
 class Lease : public asynclings::testkit::ServerTest {
  protected:
   // The lease's holder count now, as the server reports it.
-  int holders() {
-    const auto response = blocking_client().get("/lease?name=" + kLease);
-    std::smatch m;
-    if (std::regex_search(response.body, m, std::regex("\"holders\"\\s*:\\s*(-?\\d+)"))) return std::stoi(m[1]);
-    ADD_FAILURE() << "unexpected /lease answer: " << response.body;
-    return -1;
-  }
+  int holders() { return lease_holders(blocking_client(), kLease); }
 
   // The checks every path shares; false once a problem has been diagnosed.
   bool released_once(const TraceView& t, const LeaseCalls& c, int holders_after) {
@@ -163,7 +129,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheWorkWhenNothingGoesWrong) {
                                       milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(3);
-  const auto c = find_calls(t);
+  const auto c = find_lease_calls(t);
   if (!released_once(t, c, holders())) return;
   ASSERT_TRUE(e.value.has_value()) << "with_lease should return the work's value";
   EXPECT_EQ(*e.value, 200);
@@ -191,7 +157,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheCancelAndStillReportsTheCancellation) {
                                       kCancel));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
-  const auto c = find_calls(t);
+  const auto c = find_lease_calls(t);
   const double cancel_ms = t.ms(e.cancelled_at);
   if (!released_once(t, c, holders())) return;
   ASSERT_EQ(c.work.size(), 1u);
@@ -205,7 +171,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheCancelAndStillReportsTheCancellation) {
     return;
   }
   if (!e.error) {
-    diagnose("cancellation-swallowed",
+    diagnose(diagnoses::cancellation_swallowed,
              "the lease was released, but with_lease then returned normally, so the caller never "
              "learns the work was cancelled: after the release, rethrow the exception you kept "
              "(std::rethrow_exception)");
@@ -226,10 +192,10 @@ TEST_F(Lease, ReleasesTheLeaseWhenTheWorkFailsAndPassesTheErrorOn) {
                                       milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
-  const auto c = find_calls(t);
+  const auto c = find_lease_calls(t);
   if (!released_once(t, c, holders())) return;
   if (!e.error) {
-    diagnose("error-swallowed",
+    diagnose(diagnoses::error_swallowed,
              "the work failed, the lease was released, and then with_lease returned normally: "
              "rethrow the work's exception after the release");
     return;

@@ -6,6 +6,7 @@
 
 #include <asynclings/server/delay_server.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <asynclings/todo.hpp>
@@ -32,6 +33,12 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::find_lease_calls;
+using asynclings::testkit::is_operation_aborted;
+using asynclings::testkit::lease_holders;
+using asynclings::testkit::LeaseCalls;
+using asynclings::testkit::rethrow_if_not_implemented;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::tolerant_ms;
 using asynclings::testkit::TraceView;
@@ -77,53 +84,13 @@ asio::awaitable<Ending> run_cancelling(asio::awaitable<int> task, milliseconds a
   co_return *ending;
 }
 
-void rethrow_if_not_implemented(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const asynclings::NotImplemented&) {
-    throw;
-  } catch (...) {
-  }
-}
-
-bool is_operation_aborted(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& error) {
-    return error.code() == asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
-}
-
-struct Calls {
-  std::vector<std::size_t> acquires, releases, work;
-};
-
-Calls find_calls(const TraceView& t) {
-  Calls c;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const auto& target = t.records()[i].target;
-    if (target.rfind("/lease/acquire", 0) == 0) c.acquires.push_back(i);
-    else if (target.rfind("/lease/release", 0) == 0) c.releases.push_back(i);
-    else if (target.rfind("/delay/", 0) == 0) c.work.push_back(i);
-  }
-  return c;
-}
-
 class AsyncRaii : public asynclings::testkit::ServerTest {
  protected:
   // The holder count the server reports now (after the trace was taken: this request is traced).
-  int holders() {
-    const auto response = blocking_client().get("/lease?name=" + kName);
-    std::smatch m;
-    if (std::regex_search(response.body, m, std::regex("\"holders\"\\s*:\\s*(-?\\d+)"))) return std::stoi(m[1]);
-    ADD_FAILURE() << "unexpected /lease answer: " << response.body;
-    return -1;
-  }
+  int holders() { return lease_holders(blocking_client(), kName); }
 
   // Shared checks: exactly one release, nobody holding the lease. <how> names the path.
-  bool released(const TraceView& t, const Calls& c, int holders_after, const std::string& how) {
+  bool released(const TraceView& t, const LeaseCalls& c, int holders_after, const std::string& how) {
     figure("releases", double(c.releases.size()), "", "exactly 1");
     figure("holders_after", holders_after, "", "0");
     if (c.releases.size() > 1) {
@@ -153,7 +120,7 @@ class AsyncRaii : public asynclings::testkit::ServerTest {
   }
 
   // The release must be answered before with_lease hands its result back.
-  bool released_before_return(const TraceView& t, const Calls& c, const Ending& e) {
+  bool released_before_return(const TraceView& t, const LeaseCalls& c, const Ending& e) {
     const auto& release = t.records()[c.releases[0]];
     const double answered = release.response_start ? t.ms(*release.response_start) : t.finish_ms(c.releases[0]);
     figure("release_answered_ms", answered, "ms", "before with_lease returned (" + std::to_string(int(t.ms(e.ended_at))) + " ms)");
@@ -178,7 +145,7 @@ TEST_F(AsyncRaii, ReleasesTheLeaseAfterTheBodyReturnsAndGivesBackItsValue) {
   const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(3);
-  const auto c = find_calls(t);
+  const auto c = find_lease_calls(t);
   if (!released(t, c, holders(), "success")) return;
   if (!released_before_return(t, c, e)) return;
   ASSERT_FALSE(e.error) << "with_lease threw although the body returned normally";
@@ -200,11 +167,11 @@ TEST_F(AsyncRaii, ReleasesTheLeaseWhenTheBodyThrowsAndPassesTheErrorOn) {
   const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
-  const auto c = find_calls(t);
+  const auto c = find_lease_calls(t);
   if (!released(t, c, holders(), "error")) return;
   if (!released_before_return(t, c, e)) return;
   if (!e.error) {
-    diagnose("error-swallowed", "the body threw, but with_lease returned normally: keep the exception_ptr, "
+    diagnose(diagnoses::error_swallowed, "the body threw, but with_lease returned normally: keep the exception_ptr, "
                                 "release, then std::rethrow_exception — async with never swallows the error");
     return;
   }
@@ -227,7 +194,7 @@ TEST_F(AsyncRaii, ReleasesTheLeaseAfterACancelAndStillReportsTheCancellation) {
   const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), kCancel));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
-  const auto c = find_calls(t);
+  const auto c = find_lease_calls(t);
   const double cancel_ms = t.ms(e.cancelled_at);
   if (!released(t, c, holders(), "cancel")) return;
   const auto& release = t.records()[c.releases[0]];
@@ -236,7 +203,7 @@ TEST_F(AsyncRaii, ReleasesTheLeaseAfterACancelAndStillReportsTheCancellation) {
   EXPECT_GE(t.ms(release.arrival), cancel_ms) << "the lease must be held until the body has ended";
   EXPECT_LE(t.ms(release.arrival), cancel_ms + tolerant_ms(150)) << "the release should follow the cancel promptly";
   if (!e.error) {
-    diagnose("error-swallowed", "with_lease returned normally after a cancel: rethrow the cancellation "
+    diagnose(diagnoses::error_swallowed, "with_lease returned normally after a cancel: rethrow the cancellation "
                                 "(operation_aborted) after the release");
     return;
   }
@@ -266,7 +233,7 @@ TEST_F(AsyncRaii, ReleasingTwiceOrThroughAMovedFromLeaseSendsOneRelease) {
     error = std::current_exception();  // a refused second release: judged from the trace below
   }
   auto t = trace(2);
-  const auto c = find_calls(t);
+  const auto c = find_lease_calls(t);
   if (!released(t, c, holders(), "success")) return;
   EXPECT_FALSE(error) << "no release should be refused";
   EXPECT_EQ(*held, (std::vector<bool>{true, true, false}))
