@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -44,10 +45,21 @@ struct WakeUp {
   std::set<std::string> files;  // with saved
 };
 
-// Whether to wipe the screen before a re-check, so the newest verdict is the one in view.
+// Whether to wipe the screen before each check but the first, so the newest verdict is the one
+// in view: only on a terminal (a pipe or a log file keeps every cycle, with no escape codes).
 bool screen_can_be_cleared() {
   const char* term = std::getenv("TERM");
   return isatty(STDOUT_FILENO) == 1 && term != nullptr && std::strcmp(term, "dumb") != 0;
+}
+
+void clear_screen() {
+  if (screen_can_be_cleared()) std::fputs("\033[H\033[2J", stdout);
+}
+
+// The hint key as the legend shows it: which hint h brings next, "hint 2 of 3".
+std::string hint_key(std::size_t read, std::size_t total) {
+  if (total == 0) return "[h] hint";
+  return fmt::format("[h] hint {} of {}", std::min(read + 1, total), total);
 }
 
 class Watch {
@@ -164,7 +176,7 @@ ExerciseReport Watch::check(CheckReason reason, const std::set<std::string>& sav
       break;
     case CheckReason::saved:
     case CheckReason::asked:
-      if (screen_can_be_cleared()) std::fputs("\033[H\033[2J", stdout);
+      clear_screen();
       if (reason == CheckReason::saved) {
         std::string names;
         for (const auto& name : saved) names += (names.empty() ? "" : ", ") + name;
@@ -174,10 +186,11 @@ ExerciseReport Watch::check(CheckReason reason, const std::set<std::string>& sav
       }
       break;
     case CheckReason::changed_during_check:
+      clear_screen();
       std::printf("%s changed during the check: checking %s again\n\n", shown_files().c_str(), label.c_str());
       break;
     case CheckReason::moved_on:
-      break;  // show_moved_on said it
+      break;  // show_moved_on cleared the screen and said it
   }
   std::fflush(stdout);
 
@@ -247,7 +260,10 @@ void Watch::show_keys() {
   std::string legend;
   if (options_.manual) legend = fmt::format("edit {}, then press Enter or r to check it", shown_files());
   else legend = fmt::format("watching {}: save it to check again", shown_files());
-  legend += "   [h] hint  [l] list  [r] check now  [q] quit";
+  reload_progress();  // `grader hint` in another terminal counts too
+  const auto read =
+      static_cast<std::size_t>(std::max(0, progress_.at(chapter_, *exercise_).hints_read));
+  legend += "   " + hint_key(read, exercise_->hints.size()) + "  [l] list  [r] check now  [q] quit";
   if (!keys_->terminal()) legend += " (one per line)";
   std::printf("%s\n", style_.dim(legend).c_str());
   std::fflush(stdout);
@@ -275,6 +291,7 @@ void Watch::show_list() {
 }
 
 void Watch::show_moved_on(const Exercise& next) {
+  clear_screen();
   std::printf("%s Next: %s %s %s  %s\n  open %s\n\n", style_.green(exercise_->id + " passes.").c_str(),
               chapter_.dir_name.c_str(), next.id.c_str(), next.name.c_str(), next.title.c_str(),
               shown_path(student_files(session_.workbook, chapter_, next).front()).c_str());

@@ -2,7 +2,9 @@
 # `grader watch` as a student meets it: in a terminal (a tmux pane, a real pseudo-terminal),
 # on a copy of the workbook of its own. It shows ex1 not started; a save of the solution the
 # way editors save (a temp file renamed over the stub) brings the pass and the move to ex2;
-# `h` shows a hint, `l` the list; a save made while a check builds brings one more check;
+# `h` shows a hint and the key legend says which ("hint 2 of 3"), `l` the list; the screen is
+# cleared before each check but the first (on a terminal only); a save made while a check
+# builds brings one more check;
 # `q` quits with the terminal's mode as it was, and so do Ctrl-C, SIGTERM and Ctrl-\. Then
 # a --manual run checks on Enter and `r` only and finishes the chapter; then keys from a
 # pipe, and what cannot be watched. Prints how long a save takes to become a PASS on the
@@ -75,6 +77,26 @@ start_terminal() {
   tm new-session -d -x 200 -y 50 -s "$session" "bash --noprofile --rcfile $here/shellrc -i"
   [ -z "$previous" ] || tm kill-session -t "$previous"
   wait_for 'watch-test$' 30 "the shell in the terminal"
+  # What the programs in the pane write, escape sequences included: $here/raw-N.txt.
+  tm pipe-pane -o -t "$session" "cat >>'$here/raw-$terminals.txt'"
+}
+# expect_one_clear_per_cycle WHAT: in this terminal's raw output, the screen was cleared
+# exactly once before each check but the first (a line "checking <exercise> again") and
+# before each move to the next exercise ("passes. Next:"), and nowhere else.
+expect_one_clear_per_cycle() {
+  local raw=$here/raw-$terminals.txt clears cycles
+  clears=$(grep -ao $'\e\[2J' "$raw" | wc -l)
+  cycles=$(grep -aoE 'checking ch01-generators ex[0-9] [a-z-]+ again|passes\. Next:' "$raw" | wc -l)
+  [ "$cycles" -gt 0 ] || fail "$1: no cycle after the first check in $raw"
+  [ "$clears" -eq "$cycles" ] ||
+    fail "$1: the screen was cleared $clears times for $cycles checks and moves after the first ($raw)"
+  # The first check's verdict is written before any clear (it stays in view until the next cycle).
+  local first_clear first_verdict
+  first_clear=$(grep -abo $'\e\[2J' "$raw" | head -1 | cut -d: -f1)
+  first_verdict=$(grep -abo -E '(NOT STARTED|PASS|FAIL) +ch01-generators' "$raw" | head -1 | cut -d: -f1)
+  [ -n "$first_verdict" ] && [ "$first_verdict" -lt "$first_clear" ] ||
+    fail "$1: the screen was cleared before the first check's verdict"
+  echo "  seen: the screen cleared once per cycle, $clears times ($1)"
 }
 type_line() { tm send-keys -t "$session" -l "$1" && tm send-keys -t "$session" Enter; }
 press() { tm send-keys -t "$session" "$1"; }
@@ -125,7 +147,7 @@ type_line "bash $here/watch.sh ch1"
 # The first check configures the copy's build and builds what ex1 needs (ccache helps).
 wait_for "NOT STARTED    ch01-generators ex1 generator" 600 "the first check of ex1"
 wait_for_keys ex1_generator.hpp
-wait_for "[h] hint  [l] list  [r] check now  [q] quit" 10 "the key legend"
+wait_for "[h] hint 1 of 3  [l] list  [r] check now  [q] quit" 10 "the key legend, with the hint h shows next"
 
 # An editor's scratch files first: they are not saves.
 echo "swap" >"$wb/$ch/.ex1_generator.hpp.swp"
@@ -144,6 +166,7 @@ wait_for_keys ex2_send.hpp
 press h
 wait_for "hint 1 of 3 (ch01-generators ex2 send):" 30 "h shows ex2's first hint"
 wait_for "Press h again for the next hint." 10 "the hint says how to get the next one"
+wait_for "[h] hint 2 of 3  [l] list" 10 "the legend names the next hint after h"
 press l
 wait_for "[done] ex1  generator" 30 "l lists ex1 as done"
 wait_for "next: ch01-generators ex2" 10 "l names ex2 as next"
@@ -162,6 +185,7 @@ wait_for "ex2 passes. Next: ch01-generators ex3 task" 30 "watch moves on to ex3"
 wait_for_keys ex3_task.hpp
 press q
 expect_terminal_restored 0 "q"
+expect_one_clear_per_cycle "saves and moves"
 run "$here/list.txt" "$GRADER" list --root "$wb"
 expect_in "$here/list.txt" "[done] ex1" "grader list after the watch agrees that ex1 passes"
 expect_in "$here/list.txt" "[done] ex2" "grader list after the watch agrees that ex2 passes"
@@ -211,6 +235,7 @@ wait_for "PASS           ch01-generators ex4 round-robin" 300 "r checks ex4 agai
 wait_for "every exercise of ch01-generators passes" 30 "the chapter is done"
 wait_for "Every exercise of the workbook passes. Well done." 10 "the workbook (ch01 only) is done"
 expect_terminal_restored 0 "the end of the chapter"
+expect_one_clear_per_cycle "--manual"
 pane >"$here/terminal-$terminals.txt"
 run "$here/list-done.txt" "$GRADER" list --root "$wb"
 expect_in "$here/list-done.txt" "4/4 exercises passed" "grader list after the chapter"
@@ -226,6 +251,7 @@ expect_rc 0 "grader watch with keys from a pipe"
 expect_in "$here/piped.txt" "NOT STARTED    ch01-generators ex4 round-robin" "piped: the next exercise is checked"
 expect_in "$here/piped.txt" "[q] quit (one per line)" "piped: the legend says keys are lines"
 expect_in "$here/piped.txt" "hint 1 of" "piped: h"
+! grep -aq $'\e\[2J' "$here/piped.txt" || fail "piped: the screen was cleared although the output is not a terminal"
 expect_in "$here/piped.txt" "[todo] ex4" "piped: l lists ex4 as not started"
 # The keys are shown after the check, after h, after l and after the unknown line.
 [ "$(grep -cF "watching $ch/ex4_round_robin.hpp" "$here/piped.txt")" -eq 4 ] ||
