@@ -12,6 +12,7 @@
 #include <malloc.h>
 #include <pthread.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -54,6 +55,15 @@ void report(const char* what, const ch07::UnitCost& c) {
   figure(p + "_create_ms", c.create_ms, "ms", "measured");
   figure(p + "_rss_kb_each", rss_per_unit_kb(c), "kB", "measured");
   figure(p + "_vsz_kb_each", vsz_per_unit_kb(c), "kB", "measured");
+}
+
+// The fastest of up to three runs, per unit: one run preempted by another program on a busy
+// machine says nothing about what starting a unit costs, three in a row would.
+template <typename Measure>
+double fastest_start_us(const ch07::UnitCost& first, std::size_t n, Measure measure_again) {
+  double best = 1000.0 * first.create_ms / double(n);
+  for (int run = 1; run < 3; ++run) best = std::min(best, 1000.0 * measure_again().create_ms / double(n));
+  return best;
 }
 
 // Every unit must finish once released: a count of 0 means they were never released.
@@ -140,7 +150,8 @@ TEST(UnitCost, AThreadsEightMegabytesAreVirtualAndACoroutineCostsFarLessResident
       << "a waiting thread touches only a few pages of its stack: resident << virtual";
   EXPECT_LT(rss_per_unit_kb(c), rss_per_unit_kb(t) / 2)
       << "a waiting coroutine is a heap frame, much smaller than a thread's touched stack";
-  EXPECT_LT(c.create_ms / double(c.units), t.create_ms / double(t.units))
+  EXPECT_LT(fastest_start_us(c, kCoroutines, [] { return coroutines_measured(kCoroutines); }),
+            fastest_start_us(t, kThreads, [] { return ch07::measure_threads(kThreads); }))
       << "starting a coroutine is a heap allocation; starting a thread is a system call";
 }
 

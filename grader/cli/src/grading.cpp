@@ -163,6 +163,19 @@ std::string hang_reading(const std::filesystem::path& file) {
   return reading;
 }
 
+// A path from the debug information, openable from here. Compilers behind ccache with a base
+// folder record paths relative to the build folder (../exercises/…), not to ours: try the
+// folders above the program (build/chapters/<program>) before giving up.
+std::filesystem::path source_file_as_built(const std::filesystem::path& file, const std::filesystem::path& binary) {
+  std::error_code ec;
+  if (file.is_absolute()) return file;
+  for (auto folder = binary.parent_path(); !folder.empty(); folder = folder.parent_path()) {
+    if (std::filesystem::is_regular_file(folder / file, ec)) return folder / file;
+    if (folder == folder.root_path()) break;
+  }
+  return file;
+}
+
 // "asynclings-frame: <object> 0x<offset>" lines (testkit_main.cpp) -> the first frame that
 // addr2line places in one of the student's files, as "file:line: source text".
 std::string first_student_frame(const std::string& output, const std::filesystem::path& binary,
@@ -197,7 +210,7 @@ std::string first_student_frame(const std::string& output, const std::filesystem
     if (number <= 0) continue;
     if (std::find(student_files.begin(), student_files.end(), file.filename().string()) == student_files.end()) continue;
     std::string source;
-    std::ifstream text(file);
+    std::ifstream text(source_file_as_built(file, binary));
     for (int k = 1; k <= number && std::getline(text, source); ++k) {
     }
     source.erase(0, source.find_first_not_of(" \t"));
