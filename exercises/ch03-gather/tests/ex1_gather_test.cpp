@@ -3,6 +3,7 @@
 #include "ex1_gather.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <asynclings/todo.hpp>
@@ -20,6 +21,8 @@ namespace {
 namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::delay_target;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::Stopwatch;
@@ -33,7 +36,7 @@ struct RequestFailed : std::runtime_error {
 
 // One request to /delay/{ms}ms; its value is the delay, so the result says which one it was.
 asio::awaitable<int> delayed(AsyncClient client, int ms) {
-  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  std::string target = delay_target(ms);
   auto response = co_await client.get(std::move(target));
   if (!response.ok()) throw RequestFailed(response.status);
   co_return ms;
@@ -71,7 +74,7 @@ std::string show(const std::vector<int>& v) {
 // of starting also look "one after another" (the cancellation checks come first).
 bool diagnosed_sequential(const asynclings::testkit::TraceView& t) {
   if (t.size() >= 2 && t.count(Outcome::client_aborted) == 0 && t.sequential()) {
-    diagnose("sequential-awaits",
+    diagnose(diagnoses::sequential_awaits,
              "the server saw each request start only after the previous one finished: you "
              "co_awaited the awaitables one by one. Start them all first (co_spawn each with "
              "asio::deferred into a parallel group) and wait for the whole group once");
@@ -134,7 +137,7 @@ TEST_F(Gather, ReturnsResultsInInputOrderWhenCompletionOrderDiffers) {
   if (diagnosed_sequential(t)) return;
   figure("peak_in_flight", double(t.peak_in_flight()), "", "exactly 3");
   if (results == std::vector<int>{100, 200, 300}) {
-    diagnose("completion-order",
+    diagnose(diagnoses::completion_order,
              "the results came back in the order the requests finished, not the order they "
              "were given: put each result at its input position (wait_for_all's value "
              "vector is already in input order)");
@@ -176,7 +179,7 @@ TEST_F(Gather, EmptyInputReturnsAnEmptyVectorPromptly) {
     results = run(ch03::gather(std::vector<asio::awaitable<int>>{}), std::chrono::seconds{2});
   } catch (const std::exception& e) {
     if (never_finished(e)) {
-      diagnose("empty-group-hangs",
+      diagnose(diagnoses::empty_group_hangs,
                "gather of no awaitables never finished: in Boost 1.81 an empty parallel "
                "group never completes. Return an empty vector before building the group");
       return;
@@ -203,7 +206,7 @@ TEST_F(Gather, AnExceptionFromOneAwaitableReachesTheCaller) {
   Thrown thrown;
   try {
     auto results = run(ch03::gather(std::move(work)));
-    diagnose("error-lost",
+    diagnose(diagnoses::error_lost,
              "one awaitable threw, but gather returned " + show(results) +
                  ": rethrow the first exception (std::rethrow_exception) instead of a value");
     return;
@@ -225,7 +228,7 @@ TEST_F(Gather, AFailureLetsTheOthersRunToTheirEndBeforeItIsRethrown) {
   Stopwatch wall;
   try {
     auto results = run(ch03::gather(std::move(work)));
-    diagnose("error-lost",
+    diagnose(diagnoses::error_lost,
              "one awaitable threw, but gather returned " + show(results) +
                  ": rethrow the first exception (std::rethrow_exception) instead of a value");
     return;
@@ -262,7 +265,7 @@ TEST_F(Gather, WhenSeveralFailTheFirstInInputOrderIsRethrownEvenIfItFailsLast) {
   Thrown thrown;
   try {
     auto results = run(ch03::gather(std::move(work)), std::chrono::seconds{5});
-    diagnose("error-lost",
+    diagnose(diagnoses::error_lost,
              "two awaitables threw, but gather returned " + show(results) +
                  ". If you await promises (use_promise), Boost 1.81 loses an exception that "
                  "arrives while the promise is being awaited: collect every outcome with a "
@@ -295,7 +298,7 @@ TEST_F(Gather, AFailureThatArrivesWhileGatherIsWaitingReachesTheCaller) {
   Thrown thrown;
   try {
     auto results = run(ch03::gather(std::move(work)), std::chrono::seconds{5});
-    diagnose("late-failure-lost",
+    diagnose(diagnoses::late_failure_lost,
              "the first awaitable failed at about 200 ms, while gather was already waiting for "
              "it, yet gather returned " + show(results) + ". Boost 1.81's use_promise loses an "
              "exception that arrives while the promise is being awaited: collect the outcomes "

@@ -19,6 +19,7 @@ namespace {
 namespace asio = boost::asio;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using Lines = std::vector<std::string>;
@@ -34,7 +35,7 @@ bool never_finished(const std::exception& e) {
 }
 
 void diagnose_hang() {
-  diagnose("exception-lost-caller-waits",
+  diagnose(diagnoses::exception_lost_caller_waits,
            "the background work threw, and main_flow never came back: it waits for a result that "
            "will never be delivered because the exception was dropped on the way (a detached "
            "co_spawn, or a handler that only passes values on). Hand the exception_ptr to the "
@@ -87,7 +88,7 @@ TEST_F(SpawnNowAwaitLater, TheCallerKeepsGoingWhileTheBackgroundWorkRuns) {
   const auto all_done = position(lines, "All done");
   const auto bg_done = position(lines, "Background work done");
   if (bg_finish <= own_arrival + 1.0) {
-    diagnose("sequential-awaits",
+    diagnose(diagnoses::sequential_awaits,
              "the background request finished before the caller's own work began: the caller "
              "waited for it at once (like `await background_work()`). Start it with co_spawn "
              "and experimental::use_promise, and co_await the promise only after the own work");
@@ -183,7 +184,7 @@ TEST_F(SpawnNowAwaitLater, AFailureThatArrivesWhileTheCallerIsWaitingStillReache
   }
   auto t = trace(1);  // run() is over: every request main_flow made has been sent
   if (t.size() == 1 && t.with_target_prefix("/drip").size() == 1) {
-    diagnose("sequential-awaits",
+    diagnose(diagnoses::sequential_awaits,
              "main_flow waited for the background work before starting its own: the caller "
              "should start it, do its own work, and only then wait for it");
     return;
@@ -197,7 +198,7 @@ TEST_F(SpawnNowAwaitLater, AFailureThatArrivesWhileTheCallerIsWaitingStillReache
   figure("background_failed_ms", t.ms(*background[0].finish), "ms", "about 300, after the caller waits");
   figure("own_work_finish_ms", t.ms(*own[0].finish), "ms", "about 150");
   if (t.ms(*background[0].finish) <= t.ms(own[0].arrival) + 1.0) {
-    diagnose("sequential-awaits",
+    diagnose(diagnoses::sequential_awaits,
              "the background request finished before the caller's own work began: the caller "
              "waited for it at once. Start it now, do the own work, then wait for it");
     return;
@@ -211,7 +212,7 @@ TEST_F(SpawnNowAwaitLater, AFailureThatArrivesWhileTheCallerIsWaitingStillReache
     return;
   }
   if (!threw) {
-    diagnose("late-failure-lost",
+    diagnose(diagnoses::late_failure_lost,
              "the background work failed at about 300 ms, while main_flow was already waiting "
              "for it, yet main_flow returned " + std::to_string(value) + " and logged " +
                  show(log->lines) + ". In Boost 1.81 an experimental::promise that fails while "

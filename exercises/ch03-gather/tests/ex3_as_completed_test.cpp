@@ -3,6 +3,7 @@
 #include "ex3_as_completed.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::delay_target;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Stopwatch;
 using asynclings::testkit::tolerant_ms;
@@ -28,7 +31,7 @@ struct RequestFailed : std::runtime_error {
 };
 
 asio::awaitable<int> delayed(AsyncClient client, int ms) {
-  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  std::string target = delay_target(ms);
   auto response = co_await client.get(std::move(target));
   if (!response.ok()) throw RequestFailed("status " + std::to_string(response.status));
   co_return ms;
@@ -90,7 +93,7 @@ TEST_F(AsCompleted, HandlesEachResultAsSoonAsItArrives) {
   ASSERT_EQ(handled->size(), 3u) << "on_result should be called once per awaitable";
 
   if (t.sequential()) {
-    diagnose("sequential-awaits",
+    diagnose(diagnoses::sequential_awaits,
              "the server saw the requests one after another: the awaitables were awaited in "
              "turn. co_spawn every one of them first, each sending its result to a channel");
     return;
@@ -113,7 +116,7 @@ TEST_F(AsCompleted, HandlesEachResultAsSoonAsItArrives) {
     return;
   }
   if (first_handled >= slowest_finish - 1.0) {
-    diagnose("waited-for-all",
+    diagnose(diagnoses::waited_for_all,
              "the first result was handled only after the slowest request had finished: "
              "as_completed waited for everything, then handed the results out. Receive each "
              "result from a channel as it arrives and call on_result right away");
@@ -174,7 +177,7 @@ TEST_F(AsCompleted, AFailureIsRethrownWhenItArrivesAfterTheEarlierResultsWereHan
     error = e.what();
   } catch (const std::runtime_error& e) {
     if (!never_finished(e)) throw;
-    diagnose("exception-lost-caller-waits",
+    diagnose(diagnoses::exception_lost_caller_waits,
              "one awaitable threw and as_completed never returned: the failure was dropped on "
              "the way (a detached co_spawn, or a sender that only sends values), so the caller "
              "waits for a result that never comes. Send the exception_ptr too, and rethrow it");
@@ -183,7 +186,7 @@ TEST_F(AsCompleted, AFailureIsRethrownWhenItArrivesAfterTheEarlierResultsWereHan
   auto t = trace(3);
   ASSERT_EQ(t.size(), 3u);
   if (t.sequential()) {
-    diagnose("sequential-awaits",
+    diagnose(diagnoses::sequential_awaits,
              "the server saw the requests one after another: co_spawn every awaitable first");
     return;
   }
@@ -198,14 +201,14 @@ TEST_F(AsCompleted, AFailureIsRethrownWhenItArrivesAfterTheEarlierResultsWereHan
   figure("failure_ms", failed_ms, "ms", "about 150");
   figure("thrown_ms", returned_ms, "ms", "about 150, when the failure arrived");
   if (error.empty()) {
-    diagnose("error-lost",
+    diagnose(diagnoses::error_lost,
              "the awaitable at index 1 failed, but as_completed returned normally after handling " +
                  std::to_string(handled->size()) + " result(s): rethrow an arrival's exception "
                  "(std::rethrow_exception) instead of skipping it");
     return;
   }
   if (returned_ms >= slowest_ms - 1.0) {
-    diagnose("error-delayed",
+    diagnose(diagnoses::error_delayed,
              "the failure arrived at " + std::to_string(int(failed_ms)) + " ms but as_completed "
                  "threw it only at " + std::to_string(int(returned_ms)) + " ms, after the slowest "
                  "request: rethrow it as soon as it is received, like asyncio.as_completed");

@@ -3,6 +3,7 @@
 #include "ex4_first_completed.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <asynclings/todo.hpp>
@@ -22,6 +23,8 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::delay_target;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::tolerant_ms;
@@ -31,7 +34,7 @@ struct RequestFailed : std::runtime_error {
 };
 
 asio::awaitable<int> delayed(AsyncClient client, int ms) {
-  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  std::string target = delay_target(ms);
   auto response = co_await client.get(std::move(target));
   if (!response.ok()) throw RequestFailed("status " + std::to_string(response.status));
   co_return ms;
@@ -90,13 +93,13 @@ TEST_F(FirstCompleted, ReturnsTheWinnerAndCancelsTheLosers) {
          "<= " + std::to_string(int(tolerant_ms(kAbortBoundMs))));
 
   if (losers_aborted == 0 && t.sequential()) {  // requests aborted at once also look sequential
-    diagnose("sequential-awaits",
+    diagnose(diagnoses::sequential_awaits,
              "the server saw the requests one after another: start them all at once (a parallel "
              "group) and wait for the first of them");
     return;
   }
   if (losers_aborted == 0 && returned_ms >= latest_loser_finish - 1.0) {
-    diagnose("waited-for-all",
+    diagnose(diagnoses::waited_for_all,
              "first_completed returned only after the slowest request had finished: it waited "
              "for all of them. Use wait_for_one() on the parallel group: it completes with the "
              "first finisher and cancels the rest");
@@ -126,7 +129,7 @@ TEST_F(FirstCompleted, NoAwaitablesIsAnError) {
   } catch (const std::runtime_error& e) {
     const std::string what = e.what();
     if (what.find("did not finish") != std::string::npos || what.find("can never finish") != std::string::npos) {
-      diagnose("empty-group-hangs",
+      diagnose(diagnoses::empty_group_hangs,
                "first_completed of no awaitables never came back: an empty parallel group never "
                "completes in Boost 1.81. Check for empty input first and throw "
                "std::invalid_argument");
@@ -194,7 +197,7 @@ TEST_F(FirstCompleted, AFailureThatCompletesFirstIsRethrownAndTheOthersAreCancel
     return;
   }
   if (!other_error.empty()) {
-    diagnose("wrong-error",
+    diagnose(diagnoses::wrong_error,
              "the first awaitable to complete failed with RequestFailed at about 100 ms, but "
                  "first_completed threw \"" + other_error + "\" (a cancelled loser's error?): "
                  "rethrow the exception of the first entry of the completion order");

@@ -3,6 +3,7 @@
 #include "ex5_errors.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@ namespace {
 namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::delay_target;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::Stopwatch;
@@ -30,7 +33,7 @@ struct RequestFailed : std::runtime_error {
 };
 
 asio::awaitable<int> delayed(AsyncClient client, int ms) {
-  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  std::string target = delay_target(ms);
   auto response = co_await client.get(std::move(target));
   if (!response.ok()) throw RequestFailed(response.status, "status " + std::to_string(response.status));
   co_return ms;
@@ -53,7 +56,7 @@ asio::awaitable<int> fails_after_100ms(AsyncClient client) {
 // look "one after another" (the cancellation checks come first).
 bool diagnosed_sequential(const asynclings::testkit::TraceView& t) {
   if (t.size() >= 2 && t.count(Outcome::client_aborted) == 0 && t.sequential()) {
-    diagnose("sequential-awaits",
+    diagnose(diagnoses::sequential_awaits,
              "the server saw the requests one after another: the awaitables were awaited in "
              "turn. Start them all at once in a parallel group and wait for the group");
     return true;
@@ -143,7 +146,7 @@ TEST_F(GatherOutcomes, EmptyInputReturnsAnEmptyVectorPromptly) {
     outcomes = run(ch03::gather_outcomes(std::vector<asio::awaitable<int>>{}), std::chrono::seconds{2});
   } catch (const std::exception& e) {
     if (never_finished(e)) {
-      diagnose("empty-group-hangs",
+      diagnose(diagnoses::empty_group_hangs,
                "gather_outcomes of nothing never finished: an empty parallel group never "
                "completes in Boost 1.81. Return an empty vector before building the group");
       return;
@@ -198,7 +201,7 @@ TEST_F(TaskGroup, FirstFailureCancelsTheSiblingsAndReachesTheCaller) {
     return;
   }
   if (!wrong_error.empty()) {
-    diagnose("wrong-error",
+    diagnose(diagnoses::wrong_error,
              "task_group threw \"" + wrong_error + "\", a cancelled sibling's error, instead of "
              "the failure that caused the cancelling: rethrow the first error in completion order");
     return;
@@ -216,7 +219,7 @@ TEST_F(TaskGroup, ReturnsEveryValueInInputOrderWhenNothingFails) {
   auto t = trace(2);
   if (diagnosed_sequential(t)) return;
   if (values == std::vector<int>{50, 100}) {
-    diagnose("completion-order",
+    diagnose(diagnoses::completion_order,
              "task_group returned the values in the order they finished ([50, 100]), not in "
              "input order ([100, 50]): the group's value vector is already in input order");
     return;
@@ -233,7 +236,7 @@ TEST_F(TaskGroup, EmptyInputReturnsAnEmptyVectorPromptly) {
     values = run(ch03::task_group(std::vector<asio::awaitable<int>>{}), std::chrono::seconds{2});
   } catch (const std::exception& e) {
     if (never_finished(e) || std::string(e.what()).find("can never finish") != std::string::npos) {
-      diagnose("empty-group-hangs",
+      diagnose(diagnoses::empty_group_hangs,
                "task_group of nothing never finished: an empty parallel group never completes "
                "in Boost 1.81. Return an empty vector before building the group");
       return;
@@ -268,7 +271,7 @@ TEST_F(GatherOutcomes, AFailureThatArrivesWhileTheCallerWaitsIsKeptInItsOutcome)
   if (diagnosed_sequential(t)) return;
   ASSERT_EQ(outcomes.size(), 2u);
   if (outcomes[1].ok()) {
-    diagnose("late-failure-lost",
+    diagnose(diagnoses::late_failure_lost,
              "the awaitable at index 1 failed at about 200 ms, while gather_outcomes was already "
              "waiting for it, but its Outcome holds a value: Boost 1.81's use_promise loses an "
              "exception that arrives while the promise is being awaited. Collect the outcomes "
