@@ -108,6 +108,7 @@ int run_grade_batch(const GradeBatchOptions& options) {
   if (options.time_limit_seconds > 0)
     plan.time_limit = std::chrono::milliseconds(static_cast<long long>(options.time_limit_seconds * 1000));
   plan.sanitize = options.common.sanitize;
+  plan.edit_files = edit_files(columns);
   plan.verbose = options.common.verbose;
   const int jobs = std::max(1, options.jobs);
   // N builds at once share the cores; a user's own CMAKE_BUILD_PARALLEL_LEVEL wins.

@@ -326,9 +326,16 @@ std::string why_empty(const Submission& submission, const std::vector<GradebookC
 
 // ---- Grading one submission -----------------------------------------------------------------
 
+std::vector<std::string> edit_files(const std::vector<GradebookColumn>& columns) {
+  std::vector<std::string> files;
+  for (const auto& c : columns)
+    for (const auto& file : c.edit) files.push_back(c.chapter + "/" + file);
+  return files;
+}
+
 SubmissionPaths submission_paths(const BatchPlan& plan, const Submission& submission) {
   const std::string& name = submission.work_name;
-  return {plan.work_dir / "roots" / name, plan.work_dir / "builds" / name,
+  return {plan.work_dir / "builds" / name / "submission", plan.work_dir / "builds" / name,
           plan.work_dir / "reports" / (name + ".json"), plan.work_dir / "logs" / (name + ".txt")};
 }
 
@@ -391,20 +398,75 @@ std::string seconds_text(std::chrono::milliseconds ms) { return format_number(st
 
 }  // namespace
 
+std::string stage_submission(const BatchPlan& plan, const Submission& submission) {
+  const fs::path exercises = submission_paths(plan, submission).root / "exercises";
+  std::error_code ec;
+  for (const auto& file : plan.edit_files) {
+    const fs::path from = submission.exercises_dir / file, to = exercises / file;
+    // Only a regular file (or a link to one) is the student's: a folder or a device is not.
+    if (!fs::is_regular_file(from, ec)) {
+      fs::remove(to, ec);
+      continue;
+    }
+    std::ifstream in(from, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) return "cannot read " + from.string();
+    std::ifstream staged(to, std::ios::binary);
+    std::stringstream before;
+    if (staged) before << staged.rdbuf();
+    if (staged && before.str() == text.str()) continue;
+    fs::create_directories(to.parent_path(), ec);
+    std::ofstream out(to, std::ios::binary | std::ios::trunc);
+    out << text.str();
+    if (!out.flush()) return "cannot write " + to.string();
+  }
+  fs::create_directories(exercises,
+                         ec);  // `grader check --root` needs it, also when it stays empty
+  return ec ? "cannot make " + exercises.string() + ": " + ec.message() : std::string{};
+}
+
+void seed_chapter_tool(const BatchPlan& plan, const fs::path& build) {
+  // Configuring a build folder compiles chapter-tool (cmake/Chapters.cmake) unless the folder
+  // has one newer than its sources. Every student's build compiles the same trusted sources,
+  // so a copy of one an earlier build made saves each student that compile (the largest part
+  // of configuring); one older than a source is not used.
+  const fs::path relative = fs::path("chapter-tool") / "chapter-tool";
+  std::error_code ec;
+  if (fs::exists(build / relative, ec)) return;
+  auto newest_source = fs::file_time_type::min();
+  for (const char* name : {"manifest.cpp", "patch.cpp", "integrity.cpp", "chapter_tool.cpp",
+                           "manifest.hpp", "patch.hpp", "integrity.hpp"}) {
+    const auto time = fs::last_write_time(plan.trusted / "grader" / "cli" / "src" / name, ec);
+    if (ec) return;
+    newest_source = std::max(newest_source, time);
+  }
+  for (fs::directory_iterator it(plan.work_dir / "builds", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    const fs::path tool = it->path() / relative;
+    if (!fs::is_regular_file(tool, ec) || fs::last_write_time(tool, ec) < newest_source || ec)
+      continue;
+    fs::create_directories(build / "chapter-tool", ec);
+    const fs::path partial = build / "chapter-tool" / "chapter-tool.partial";
+    if (fs::copy_file(tool, partial, fs::copy_options::overwrite_existing, ec))
+      fs::rename(partial, build / relative, ec);
+    return;
+  }
+}
+
 std::string run_check(const BatchPlan& plan, const Submission& submission) {
   const auto paths = submission_paths(plan, submission);
   std::error_code ec;
-  for (const auto& dir : {paths.root, paths.build.parent_path(), paths.report.parent_path(), paths.log.parent_path()})
+  for (const auto& dir : {paths.build, paths.report.parent_path(), paths.log.parent_path()})
     fs::create_directories(dir, ec);
   // Nothing from an earlier batch may stand in for this one's results.
   fs::remove(paths.report, ec);
-  // `grader check --root` needs <root>/exercises; a symbolic link to wherever the student's
-  // chapter folders are also keeps odd characters of folder names out of CMake's paths.
-  fs::remove(paths.root / "exercises", ec);
-  fs::create_directory_symlink(fs::absolute(submission.exercises_dir), paths.root / "exercises", ec);
+  seed_chapter_tool(plan, paths.build);
+  // Only copies of the edited files reach the build, at the same place in every student's
+  // build folder: odd folder names never reach CMake, and identical files hit one ccache entry.
   json summary;
-  if (ec) {
-    summary = {{"ending", "failed_to_start"}, {"error", "cannot link " + paths.root.string() + "/exercises: " + ec.message()}};
+  if (const std::string error = stage_submission(plan, submission); !error.empty()) {
+    summary = {{"ending", "failed_to_start"}, {"error", "cannot stage the submission: " + error}};
     return summary.dump();
   }
 

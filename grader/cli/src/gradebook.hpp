@@ -129,17 +129,26 @@ std::string why_empty(const Submission& submission, const std::vector<GradebookC
 struct BatchPlan {
   std::filesystem::path grader;    // the program to run: this grader (/proc/self/exe)
   std::filesystem::path trusted;   // the trusted workbook: tests, manifests, CMake files
-  std::filesystem::path work_dir;  // roots/, builds/, reports/ and logs/ per student
+  std::filesystem::path work_dir;  // builds/, reports/ and logs/ per student
   std::string chapter;             // a chapter folder name; empty: every chapter
   std::chrono::milliseconds time_limit{std::chrono::hours(24)};  // one submission, in all
   std::string sanitize;            // passed on to `grader check`
   bool verbose = false;
   int build_jobs = 0;  // CMAKE_BUILD_PARALLEL_LEVEL for each build; 0: leave as it is
+  // The files a student edits, as "<chapter>/<file>" (the columns' edit lists): the only files
+  // of a submission that are staged for its build.
+  std::vector<std::string> edit_files;
 };
+// Every column's edited files as "<chapter>/<file>".
+std::vector<std::string> edit_files(const std::vector<GradebookColumn>& columns);
 
 // Where the files of one student's grading go under plan.work_dir.
 struct SubmissionPaths {
-  std::filesystem::path root;    // roots/<name>: holds exercises -> the student's chapter folders
+  // builds/<name>/submission: exercises/<chapter>/<file>, copies of the student's edited files.
+  // Inside the build folder, so every student's files are at the same path relative to their
+  // build: ccache (CCACHE_BASEDIR, CCACHE_NOHASHDIR) serves two students with the same file the
+  // same object.
+  std::filesystem::path root;
   std::filesystem::path build;   // builds/<name>
   std::filesystem::path report;  // reports/<name>.json
   std::filesystem::path log;     // logs/<name>.txt
@@ -152,9 +161,17 @@ std::vector<std::string> check_command(const BatchPlan& plan, const Submission& 
 // the build's parallelism.
 std::vector<std::string> check_environment(const BatchPlan& plan);
 
+// Copies plan.edit_files from <submission> into its root (submission_paths), replacing what an
+// earlier batch staged; a file the student does not have is not there. A file whose content is
+// unchanged keeps its time, so a build folder graded again rebuilds nothing. Returns why it
+// could not, or empty.
+std::string stage_submission(const BatchPlan& plan, const Submission& submission);
+// Copies into <build> a chapter-tool another student's build folder compiled from the trusted
+// sources (not older than any of them), so configuring <build> does not compile it again.
+void seed_chapter_tool(const BatchPlan& plan, const std::filesystem::path& build);
 // Runs `grader check` for <submission> in the sandbox (its own process group, the plan's time
-// limit, killed with its whole group on timeout or interruption), after clearing any report
-// of an earlier batch. Returns what happened, as text for grade_row (a worker process runs it).
+// limit, killed with its whole group on timeout or interruption), after staging its files and
+// clearing any report of an earlier batch. Returns what happened, as text for grade_row (a worker process runs it).
 std::string run_check(const BatchPlan& plan, const Submission& submission);
 // The gradebook row from what run_check returned (or from <worker_error> when the worker
 // itself failed) and the report file it left.

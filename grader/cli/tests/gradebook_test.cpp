@@ -358,6 +358,7 @@ struct FakeGrader {
     plan.trusted = tmp.path() / "trusted";
     plan.work_dir = tmp.path() / "work";
     plan.chapter = "ch01-generators";
+    plan.edit_files = edit_files(ch1_columns());
     write(tmp.path() / "subs/alice/exercises/ch01-generators/ex1_generator.hpp", "");
     submission = {"alice", tmp.path() / "subs/alice", tmp.path() / "subs/alice/exercises", "alice"};
   }
@@ -381,13 +382,13 @@ TEST(GradeOneSubmission, TheCheckCommandGradesTheStudentsFilesWithTheTrustedTest
             (std::vector<std::string>{"/g", "check", "ch01-generators", "--root", paths.root.string(), "--tests-from", "/t",
                                       "--build-dir", paths.build.string(), "--format", "json", "--output",
                                       paths.report.string()}));
-  EXPECT_EQ(paths.root, fs::path("/w/roots") / s.work_name);
+  EXPECT_EQ(paths.root, fs::path("/w/builds") / s.work_name / "submission");
   EXPECT_EQ(paths.build, fs::path("/w/builds") / s.work_name);
   plan.chapter.clear();
   EXPECT_EQ(check_command(plan, s)[2], "--all");
 }
 
-TEST(GradeOneSubmission, AReportGivesAGradedRowAndTheRootLinksToTheStudentsChapters) {
+TEST(GradeOneSubmission, AReportGivesAGradedRowAndTheRootHoldsCopiesOfTheEditedFiles) {
   FakeGrader fake(std::string(kOutputOf) + "cp \"$REPORT_FIXTURE\" \"$out\"\necho 'PASS ch01'\n");
   const fs::path fixture = fake.tmp.path() / "report.json";
   write(fixture, render_json(ch1_report()));
@@ -397,11 +398,60 @@ TEST(GradeOneSubmission, AReportGivesAGradedRowAndTheRootLinksToTheStudentsChapt
   EXPECT_EQ(row.status, SubmissionStatus::graded) << row.message;
   EXPECT_EQ(row.score, 1.0);
   EXPECT_EQ(row.report, fake.plan.work_dir / "reports/alice.json");
-  EXPECT_TRUE(fs::exists(fake.plan.work_dir / "roots/alice/exercises/ch01-generators/ex1_generator.hpp"));
+  EXPECT_TRUE(fs::is_regular_file(
+      fake.plan.work_dir / "builds/alice/submission/exercises/ch01-generators/ex1_generator.hpp"));
   std::ifstream log(row.log);
   std::string first;
   std::getline(log, first);
   EXPECT_EQ(first, "PASS ch01");
+}
+
+TEST(GradeOneSubmission, StagingCopiesOnlyTheEditedFilesAndForgetsWhatTheStudentNoLongerHas) {
+  FakeGrader fake("exit 0\n");
+  const fs::path chapter = fake.tmp.path() / "subs/alice/exercises/ch01-generators";
+  write(chapter / "ex2_send.hpp", "// ex2");
+  write(chapter / "notes.hpp", "// not a file to edit");
+  write(chapter / "tests/ex1_generator_test.cpp", "// a test of the student's own");
+  ASSERT_EQ(stage_submission(fake.plan, fake.submission), "");
+  const fs::path staged =
+      submission_paths(fake.plan, fake.submission).root / "exercises/ch01-generators";
+  EXPECT_TRUE(fs::is_regular_file(staged / "ex1_generator.hpp"));
+  EXPECT_TRUE(fs::is_regular_file(staged / "ex2_send.hpp"));
+  EXPECT_FALSE(fs::exists(staged / "notes.hpp"));
+  EXPECT_FALSE(fs::exists(staged / "tests"));
+  // Unchanged: the staged file keeps its time (a build graded again rebuilds nothing).
+  const auto before = fs::last_write_time(staged / "ex2_send.hpp");
+  fs::last_write_time(staged / "ex2_send.hpp", before - std::chrono::hours(1));
+  ASSERT_EQ(stage_submission(fake.plan, fake.submission), "");
+  EXPECT_EQ(fs::last_write_time(staged / "ex2_send.hpp"), before - std::chrono::hours(1));
+  // Changed, and removed: the next batch grades what the student has now.
+  write(chapter / "ex2_send.hpp", "// ex2, again");
+  fs::remove(chapter / "ex1_generator.hpp");
+  ASSERT_EQ(stage_submission(fake.plan, fake.submission), "");
+  std::ifstream again(staged / "ex2_send.hpp");
+  std::string line;
+  std::getline(again, line);
+  EXPECT_EQ(line, "// ex2, again");
+  EXPECT_FALSE(fs::exists(staged / "ex1_generator.hpp"));
+}
+
+TEST(GradeOneSubmission,
+     ANewBuildFolderGetsTheChapterToolAnEarlierBuildCompiledFromTheSameSources) {
+  FakeGrader fake("exit 0\n");
+  const fs::path sources = fake.plan.trusted / "grader/cli/src";
+  for (const char* name : {"manifest.cpp", "patch.cpp", "integrity.cpp", "chapter_tool.cpp",
+                           "manifest.hpp", "patch.hpp", "integrity.hpp"})
+    write(sources / name, "// source");
+  const fs::path built = fake.plan.work_dir / "builds/bob/chapter-tool/chapter-tool";
+  write(built, "the tool");
+  const fs::path fresh = fake.plan.work_dir / "builds/alice";
+  seed_chapter_tool(fake.plan, fresh);
+  EXPECT_TRUE(fs::is_regular_file(fresh / "chapter-tool/chapter-tool"));
+  // A tool older than a source was compiled from other sources: not used.
+  fs::remove_all(fresh);
+  fs::last_write_time(built, fs::last_write_time(sources / "patch.cpp") - std::chrono::hours(1));
+  seed_chapter_tool(fake.plan, fresh);
+  EXPECT_FALSE(fs::exists(fresh / "chapter-tool/chapter-tool"));
 }
 
 TEST(GradeOneSubmission, NoReportGivesTheGradersOwnReasonAndNeverAnEarlierBatchsReport) {
