@@ -44,7 +44,9 @@ BuildResult build_target(const Workbook& workbook, const std::string& target,
       if (c == '\n') c = ' ';
     return result;
   }
-  result.error = first_compile_error(result.log, workbook.submission.empty() ? workbook.root : std::filesystem::path{});
+  result.error = first_compile_error(
+      result.log, workbook.submission.empty() ? workbook.root : std::filesystem::path{},
+      workbook.build_dir);
   return result;
 }
 

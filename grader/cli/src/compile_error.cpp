@@ -74,14 +74,17 @@ int co_await_with_braces_before(const std::string& file, int line) {
   return 0;
 }
 
-// Whether the innermost function around <line> of <file> is a lambda: walks back to the
+// Whether the innermost function around <line>:<column> of <file> is a lambda: walks back to the
 // enclosing '{' (skipping if/for/while/else/… blocks) and reads what stands before it. In a
 // template g++'s context names the template, not the lambda, so the source decides.
-bool inside_lambda(const std::string& file, int line) {
+bool inside_lambda(const std::string& file, int line, int column) {
   std::ifstream in(file);
   std::vector<std::string> text;
-  for (std::string l; static_cast<int>(text.size()) < line - 1 && std::getline(in, l);)
+  for (std::string l; static_cast<int>(text.size()) < line && std::getline(in, l);)
     text.push_back(l);
+  // The error's own line counts up to the error: `[&](auto w) { co_await w; }` on one line.
+  if (static_cast<int>(text.size()) == line && column > 0)
+    text.back().resize(std::min<std::size_t>(text.back().size(), column - 1));
   static const std::regex lambda_head(R"(\]\s*(\(.*\))?\s*(mutable\s*)?(noexcept\s*)?(->[^{]*)?$)");
   static const std::regex control_head(
       R"((\b(if|for|while|switch|catch)\s*\(.*\)|\belse|\bdo|\btry)\s*$)");
@@ -107,9 +110,11 @@ bool inside_lambda(const std::string& file, int line) {
 // The coroutine slips a beginner makes, recognised from what g++ 12 prints against Boost 1.81
 // (grader/cli/tests/fixtures/coroutine_slips holds a real log of each): the first error's
 // message, its report (notes and instantiation backtrace, up to the next error in the
-// student's files), and, for some, the whole log. Names the slip and says the fix in one line.
+// student's files), and, for some, the whole log and the <source> file (the error's file on
+// disk). Names the slip and says the fix in one line.
 void recognise_coroutine_slip(const std::vector<std::string>& lines, std::size_t first,
-                              const std::string& report, CompileError& error) {
+                              const std::string& report, const std::string& source,
+                              CompileError& error) {
   const std::string m = plain_quotes(error.message);
   const auto slip = [&](const char* name, std::string fix) {
     error.slip = name;
@@ -136,7 +141,7 @@ void recognise_coroutine_slip(const std::vector<std::string>& lines, std::size_t
   }
   static const std::regex awaitable_type(R"(\b(?:awaitable|[Tt]ask)<)");
   static const std::regex from_to(
-      R"(^(?:conversion from|cannot convert|could not convert '.*?' from) '([^']*)' to (?:non-scalar type )?'([^']*)')");
+      R"(^(?:conversion from|cannot convert|could not convert '.*?' from) '([^']*)'(?: \{aka '([^']*)'\})? to (?:non-scalar type )?'([^']*)'(?: \{aka '([^']*)'\})?)");
   static const std::regex member(R"('(?:class |struct )?([^']*)' has no member named '([^']*)')");
   static const std::regex void_token(R"(\[with [A-Za-z]*Token = void)");
   std::smatch s;
@@ -155,7 +160,9 @@ void recognise_coroutine_slip(const std::vector<std::string>& lines, std::size_t
   };
   if (has(m, return_in_coroutine)) return return_not_co_return();
   if (std::regex_search(m, s, from_to)) {
-    const std::string from = s[1], to = s[2];
+    // g++ adds {aka '…'} after a type it spells through an alias (std::remove_reference<…>::type).
+    const std::string from = s[2].matched ? s[2].str() : s[1].str();
+    const std::string to = s[4].matched ? s[4].str() : s[3].str();
     const bool from_awaitable = std::regex_search(from, awaitable_type);
     const bool to_awaitable = std::regex_search(to, awaitable_type);
     if (from_awaitable && !to_awaitable) {
@@ -177,6 +184,20 @@ void recognise_coroutine_slip(const std::vector<std::string>& lines, std::size_t
                                        "co_return: write `co_return value;`");
     }
   }
+  // An awaitable handed to a function that takes its value: g++ lists the candidates, each with
+  // "no known conversion for argument N from '<awaitable>' {aka '…'} to '<value>'".
+  static const std::regex no_conversion(
+      R"(no known conversion for argument \d+ from '([^']*)'(?: \{aka '([^']*)'\})? to '([^']*)'(?: \{aka '([^']*)'\})?)");
+  if (has(m, "no matching function for call to") && std::regex_search(report, s, no_conversion)) {
+    const std::string from = s[2].matched ? s[2].str() : s[1].str();
+    const std::string to = s[4].matched ? s[4].str() : s[3].str();
+    if (std::regex_search(from, awaitable_type) && !std::regex_search(to, awaitable_type)) {
+      return slip(
+          "awaitable-as-argument",
+          "an " + short_type(from) +
+              " is passed where its value is expected: co_await it first, `f(co_await call(…))`");
+    }
+  }
   if (std::regex_search(m, s, member) && std::regex_search(s[1].str(), awaitable_type)) {
     return slip(
         "awaitable-member",
@@ -186,7 +207,7 @@ void recognise_coroutine_slip(const std::vector<std::string>& lines, std::size_t
   }
   const bool deduced = has(m, "cannot be used in a function with a deduced return type");
   if ((deduced || has(m, "unable to find the promise type for this coroutine")) && !in_lambda)
-    in_lambda = inside_lambda(error.file, error.line);
+    in_lambda = inside_lambda(source, error.line, error.column);
   if (deduced || (in_lambda && has(m, "unable to find the promise type for this coroutine"))) {
     if (in_lambda) {
       return slip(
@@ -206,7 +227,7 @@ void recognise_coroutine_slip(const std::vector<std::string>& lines, std::size_t
   }
   if (m == "array used as initializer" &&
       (trimmed(error.source_line).rfind('}', 0) == 0 || anywhere("confused by earlier errors"))) {
-    if (const int line = co_await_with_braces_before(error.file, error.line); line > 0) {
+    if (const int line = co_await_with_braces_before(source, error.line); line > 0) {
       error.user_file = error.file;
       error.user_line = line;
     }
@@ -331,7 +352,13 @@ std::string explain_error(const std::string& message) {
 }
 
 std::optional<CompileError> first_compile_error(const std::string& log,
-                                                const std::filesystem::path& root) {
+                                                const std::filesystem::path& root,
+                                                const std::filesystem::path& build_dir) {
+  // The file as it is on disk: a name the compiler printed relative to where it ran.
+  const auto on_disk = [&](const std::string& file) {
+    if (build_dir.empty() || file.empty() || file.front() == '/') return file;
+    return (build_dir / file).lexically_normal().string();
+  };
   static const std::regex located(R"(^(.+?):(\d+):(?:(\d+):)? (?:fatal )?error: (.*)$)");
   static const std::regex required_from(R"(^(.+?):(\d+):(\d+):\s+required from here)");
   static const std::regex linker(
@@ -353,7 +380,7 @@ std::optional<CompileError> first_compile_error(const std::string& log,
       error.line = std::stoi(m[2]);
       error.column = m[3].matched ? std::stoi(m[3]) : 0;
       error.message = m[4];
-      error.source_line = read_line(error.file, error.line);
+      error.source_line = read_line(on_disk(error.file), error.line);
       error.reading = explain_error(error.message);
       if (!under(error.file, root)) {
         // The error is inside a library; the student's line is the last "required from
@@ -383,7 +410,7 @@ std::optional<CompileError> first_compile_error(const std::string& log,
         if (std::regex_match(lines[j], next, located) && under(next[1], root)) break;
         report += plain_quotes(lines[j]) + '\n';
       }
-      recognise_coroutine_slip(lines, i, report, error);
+      recognise_coroutine_slip(lines, i, report, on_disk(error.file), error);
       return error;
     }
     if (std::regex_match(lines[i], m, linker)) {

@@ -25,9 +25,12 @@ struct CompileError {
 };
 
 // The first error in <log>; <root> (may be empty) tells the student's files from library
-// headers. nullopt when the log holds no recognisable error.
+// headers; <build_dir> (may be empty) is where the compiler ran, for the file names it printed
+// relative to it (ccache's CCACHE_BASEDIR makes them so). nullopt when the log holds no
+// recognisable error.
 std::optional<CompileError> first_compile_error(const std::string& log,
-                                                const std::filesystem::path& root = {});
+                                                const std::filesystem::path& root = {},
+                                                const std::filesystem::path& build_dir = {});
 
 // A one-line reading of a g++/ld error message; empty when it is not a common one.
 std::string explain_error(const std::string& message);

@@ -115,6 +115,16 @@ TEST(CoroutineSlip, AnAwaitableAssignedToAValueNeedsCoAwait) {
   EXPECT_TRUE(says(error, "Response result = co_await call(…);")) << error.reading;
 }
 
+TEST(CoroutineSlip, AnAwaitableMovedIntoAValueInATemplateIsReadThroughItsAlias) {
+  // g++ spells the type std::remove_reference<…>::type {aka 'boost::asio::awaitable<int>'}.
+  const auto error = slip_of("await_moved_into_value");
+  EXPECT_EQ(error.slip, "awaitable-as-value");
+  EXPECT_EQ(error.line, 8);
+  EXPECT_TRUE(says(error, "asio::awaitable<int> is the operation, not its result"))
+      << error.reading;
+  EXPECT_TRUE(says(error, "int result = co_await call(…);")) << error.reading;
+}
+
 TEST(CoroutineSlip, AnAwaitablePassedWhereAValueIsExpectedNeedsCoAwaitInTheArgumentList) {
   const auto error = slip_of("await_argument");
   EXPECT_EQ(error.slip, "awaitable-as-argument");
@@ -122,6 +132,15 @@ TEST(CoroutineSlip, AnAwaitablePassedWhereAValueIsExpectedNeedsCoAwaitInTheArgum
   EXPECT_TRUE(says(error, "asio::awaitable<int> is passed where a value of type int is expected"))
       << error.reading;
   EXPECT_TRUE(says(error, "f(co_await call(…))")) << error.reading;
+}
+
+TEST(CoroutineSlip, AnAwaitablePushedIntoAVectorOfValuesNeedsCoAwait) {
+  // No conversion message of its own: the candidates' notes say which argument did not fit.
+  const auto error = slip_of("await_push_back");
+  EXPECT_EQ(error.slip, "awaitable-as-argument");
+  EXPECT_EQ(error.line, 7);
+  EXPECT_TRUE(says(error, "an asio::awaitable<int> is passed where its value is expected"))
+      << error.reading;
 }
 
 TEST(CoroutineSlip, AMemberAskedOfAnAwaitableNeedsCoAwaitFirst) {
@@ -182,6 +201,12 @@ TEST(CoroutineSlip, CoAwaitInALambdaInsideATemplateIsFoundFromTheSource) {
   EXPECT_EQ(error.slip, "co_await-in-plain-lambda");
   EXPECT_EQ(error.line, 10);
   EXPECT_TRUE(says(error, "-> asio::awaitable<void>")) << error.reading;
+}
+
+TEST(CoroutineSlip, CoAwaitInALambdaWrittenOnOneLineIsFoundFromTheSource) {
+  const auto error = slip_of("await_in_one_line_lambda");
+  EXPECT_EQ(error.slip, "co_await-in-plain-lambda");
+  EXPECT_EQ(error.line, 7);
 }
 
 TEST(CoroutineSlip, CoAwaitInAFunctionDeclaredAutoNeedsItsReturnTypeSpelled) {
@@ -270,4 +295,28 @@ TEST(CoroutineSlip, AnOrdinaryErrorIsNotTakenForASlip) {
     ASSERT_TRUE(error.has_value()) << name;
     EXPECT_EQ(error->slip, "") << name << ": " << error->reading;
   }
+}
+
+TEST(CoroutineSlip, AFileNamedRelativeToTheBuildFolderIsReadFromThere) {
+  // With CCACHE_BASEDIR the compiler prints "../exercises/…" relative to the build folder:
+  // the source line and the lambda around the error are read from there, not from the
+  // grader's working directory.
+  const std::string name = "await_in_template_lambda.cpp:";
+  const std::string relative = "../coroutine_slips/" + name;
+  std::ifstream in(kSlips + "/await_in_template_lambda.log");
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string log = text.str();
+  for (auto at = log.find(name); at != std::string::npos; at = log.find(name, at + relative.size()))
+    log.replace(at, name.size(), relative);
+  const std::string build_dir = std::string(GRADER_FIXTURES) + "/build";
+  const auto without = first_compile_error(log, {});
+  const auto with = first_compile_error(log, {}, build_dir);
+  ASSERT_TRUE(without.has_value());
+  ASSERT_TRUE(with.has_value());
+  EXPECT_EQ(with->file, "../coroutine_slips/await_in_template_lambda.cpp") << "the name as printed";
+  EXPECT_EQ(with->source_line, "      co_await timer.async_wait(asio::use_awaitable);");
+  EXPECT_EQ(with->slip, "co_await-in-plain-lambda");
+  EXPECT_EQ(without->source_line, "") << "not found from the test's working directory";
+  EXPECT_EQ(without->slip, "co_await-in-auto-function");
 }
