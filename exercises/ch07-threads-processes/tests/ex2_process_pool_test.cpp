@@ -26,6 +26,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
@@ -62,7 +63,10 @@ class ProcessPool : public ::testing::Test {
             {tag_, "--nap-ms=" + std::to_string(nap_ms), "--log=" + log_path()}};
   }
   std::string log_path() const {
-    return "/tmp/asynclings-ch07-" + tag_.substr(tag_.find('=') + 1) + ".log";
+    // $TMPDIR when set: a graded run may write only in its own folder (docs/grading-integrity.md).
+    return (std::filesystem::temp_directory_path() /
+            ("asynclings-ch07-" + tag_.substr(tag_.find('=') + 1) + ".log"))
+        .string();
   }
   struct Job {
     int pid = 0;

@@ -229,6 +229,7 @@ MachineFacts probe_machine(const ProbeOptions& options) {
   facts.loopback_error = loopback_probe();
   facts.loopback_ok = facts.loopback_error.empty();
   facts.cores = std::thread::hardware_concurrency();
+  facts.landlock_abi = confinement().landlock_abi;
 
   if (options.build_dir) {
     facts.build_dir = options.build_dir;
@@ -364,6 +365,30 @@ Finding examine_cores(const MachineFacts& f) {
 
 }  // namespace
 
+Finding examine_grading_sandbox(const MachineFacts& f) {
+  const std::string always = "results channel keyed per run, no new privileges";
+  const std::string abi = "Landlock ABI " + std::to_string(f.landlock_abi);
+  if (f.landlock_abi >= 6)
+    return {"grading sandbox", Health::ok,
+            always + "; " + abi +
+                ": a graded test run writes only in its results folder and cannot signal or trace "
+                "the grader",
+            ""};
+  if (f.landlock_abi >= 1)
+    return {
+        "grading sandbox", Health::ok,
+        always + "; " + abi +
+            ": a graded test run writes only in its results folder and cannot trace the grader, "
+            "but can signal it",
+        "for grading: Linux 6.12 or later (Landlock ABI 6) also keeps signals inside the sandbox"};
+  return {"grading sandbox", Health::ok,
+          always +
+              "; no Landlock: a graded test run can write wherever the grading user can, and "
+              "signal the grader",
+          "for grading: a kernel with Landlock enabled (CONFIG_SECURITY_LANDLOCK, lsm=…,landlock), "
+          "or grade as a dedicated user whose only writable folder is the work folder"};
+}
+
 std::vector<Finding> examine_machine(const MachineFacts& f) {
   std::vector<Finding> findings;
   findings.push_back(examine_compiler(f));
@@ -381,6 +406,7 @@ std::vector<Finding> examine_machine(const MachineFacts& f) {
                                    : Finding{"loopback", Health::problem, f.loopback_error,
                                              "the delay server listens on 127.0.0.1: enable the loopback interface (ip link set lo up)"});
   findings.push_back(examine_cores(f));
+  findings.push_back(examine_grading_sandbox(f));
   if (f.build_dir) {
     const double gib = double(f.build_dir_free_bytes) / double(1ull << 30);
     char found[64];

@@ -49,6 +49,7 @@ struct MachineFacts {
   bool loopback_ok = false;
   std::string loopback_error;
   unsigned cores = 0;
+  int landlock_abi = 0;  // 0: none; what confines graded test runs (process.hpp, Confinement)
   std::optional<std::filesystem::path> build_dir;  // when run inside a workbook
   std::uint64_t build_dir_free_bytes = 0;
   bool compile_commands_at_root = false;
@@ -77,5 +78,8 @@ struct Finding {
 };
 
 std::vector<Finding> examine_machine(const MachineFacts& facts);
+// Which protections a graded run's test binary gets here (docs/grading-integrity.md); never a
+// problem for a student, whose own runs are not confined.
+Finding examine_grading_sandbox(const MachineFacts& facts);
 
 }  // namespace asynclings::grader

@@ -2,14 +2,19 @@
 
 #include "process.hpp"
 
+#include <sys/random.h>
 #include <unistd.h>
 
+#include <asynclings/testkit/results_channel.hpp>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <fstream>
 #include <iomanip>
+#include <map>
 #include <sstream>
+#include <stdexcept>
 
 namespace asynclings::grader {
 
@@ -219,7 +224,98 @@ std::string first_student_frame(const std::string& output, const std::filesystem
   return {};
 }
 
+// The results channel's descriptor in the test binary (after stdin, stdout and stderr).
+constexpr int kChannelFd = 3;
+
+// A key of this run only, from the kernel's random source.
+std::string fresh_channel_key() {
+  results_channel::Key key;
+  std::uint64_t words[2] = {0, 0};
+  std::size_t got = 0;
+  while (got < sizeof words) {
+    const ssize_t n = getrandom(reinterpret_cast<char*>(words) + got, sizeof words - got, 0);
+    if (n > 0)
+      got += static_cast<std::size_t>(n);
+    else if (errno != EINTR)
+      throw std::runtime_error("getrandom: no random bytes for the results channel's key");
+  }
+  key.k0 = words[0];
+  key.k1 = words[1];
+  return results_channel::key_hex(key);
+}
+
+const char* channel_status(TestStatus status) {
+  switch (status) {
+    case TestStatus::passed:
+      return "passed";
+    case TestStatus::failed:
+      return "failed";
+    case TestStatus::skipped:
+      return "skipped";
+    case TestStatus::not_run:
+      return "not run";
+  }
+  return "not run";
+}
+
 }  // namespace
+
+std::string channel_disagreement(std::string_view channel, const std::string& key_hex,
+                                 const std::vector<TestResult>& tests) {
+  const auto key = results_channel::parse_key(key_hex);
+  if (!key) return "the grader's key of the run is not 32 hex digits";
+  std::set<std::string> started;
+  std::map<std::string, std::string> ended;  // test -> passed, failed, skipped
+  bool done = false;
+  std::uint64_t number = 0;
+  for (std::size_t at = 0; at < channel.size();) {
+    const auto end = channel.find('\n', at);
+    if (end == std::string_view::npos) return "the results channel ends in the middle of a line";
+    const std::string_view line = channel.substr(at, end - at);
+    at = end + 1;
+    const auto event = results_channel::verified_event(*key, number, line);
+    if (!event)
+      return "line " + std::to_string(number + 1) +
+             " of the results channel was not written by the testkit";
+    ++number;
+    if (done) return "the results channel has a line after the run was done";
+    std::istringstream words(*event);
+    std::string kind, test, status;
+    words >> kind >> test >> status;
+    if (kind == "start" && !test.empty() && started.insert(test).second) continue;
+    if (kind == "end" && started.count(test) && !ended.count(test) &&
+        (status == "passed" || status == "failed" || status == "skipped")) {
+      ended[test] = status;
+      continue;
+    }
+    if (kind == "done") {
+      done = true;
+      continue;
+    }
+    return "the results channel has an event out of place: " + *event;
+  }
+  if (number == 0) return "no test ran while the program wrote its report";
+  if (!done) return "the program ended before its tests were done";
+  std::set<std::string> reported;
+  for (const auto& t : tests) {
+    const std::string name = t.full_name();
+    reported.insert(name);
+    if (t.status == TestStatus::not_run) {
+      if (started.count(name)) return "the report says " + name + " did not run, but it ran";
+      continue;
+    }
+    const auto it = ended.find(name);
+    if (it == ended.end())
+      return "the report has " + name + " " + channel_status(t.status) +
+             ", but it never ran to its end";
+    if (it->second != channel_status(t.status))
+      return "the report says " + name + " " + channel_status(t.status) + ", but it " + it->second +
+             " when it ran";
+  }
+  for (const auto& name : started)
+    if (!reported.count(name)) return name + " ran, but the report leaves it out";
+  return {};
+}
 
 void grade_binary(const std::filesystem::path& binary, const GradeOptions& options,
                   ExerciseReport& report) {
@@ -247,6 +343,20 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   // The watchdog reports what a hung test waited for shortly before the limit.
   const auto limit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options.time_limit).count();
   if (limit_ms > 3000) run_options.extra_env.push_back("ASYNCLINGS_HANG_REPORT_AT_MS=" + std::to_string(limit_ms - 700));
+  if (options.confine) {
+    run_options.writable_dir = dir;
+    run_options.extra_env.push_back("TMPDIR=" + dir.string());
+  }
+  // The results channel: a pipe the grader reads as the tests run, and a key of this run that
+  // the testkit takes before any code of the student's runs (results_channel.hpp).
+  std::string channel_key;
+  if (options.results_channel) {
+    channel_key = fresh_channel_key();
+    run_options.channel_fd = kChannelFd;
+    run_options.extra_env.push_back(std::string(results_channel::kKeyVariable) + "=" + channel_key);
+    run_options.extra_env.push_back(std::string(results_channel::kFdVariable) + "=" +
+                                    std::to_string(kChannelFd));
+  }
   const RunResult run = run_process(
       {binary.string(), "--gtest_output=json:" + results.string(), "--gtest_color=no"}, run_options);
 
@@ -351,6 +461,17 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
                        (!unknown.empty() ? "it lists " + unknown + ", which the tests do not declare"
                         : !missing.empty() ? "it leaves out " + missing
                                            : "it lists " + doubled + " twice") +
+                       "): it was not written by the tests alone";
+      return;
+    }
+  }
+  if (options.results_channel) {
+    std::string why = run.channel_truncated
+                          ? "the results channel overflowed"
+                          : channel_disagreement(run.channel, channel_key, report.tests);
+    if (!why.empty()) {
+      report.verdict = Verdict::tampered;
+      report.message = "the test report disagrees with what the grader saw the tests do (" + why +
                        "): it was not written by the tests alone";
       return;
     }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace asynclings::grader {
@@ -73,7 +74,22 @@ struct GradeOptions {
   std::uint64_t address_space_bytes = 4ull << 30;
   // The names of the files the student edits: a crash is placed at the first frame in one.
   std::vector<std::string> student_files;
+  // Hand the program the results channel (a pipe and a key of this run) and believe its report
+  // only where it agrees with what came through (docs/grading-integrity.md). Off only for the
+  // grader's own tests, whose fake test binaries write a report and nothing else.
+  bool results_channel = true;
+  // A graded run (--tests-from, grade-batch): the program is confined (RunOptions::writable_dir)
+  // to the results folder, which is also its TMPDIR.
+  bool confine = false;
 };
+
+// Why the test report <tests> disagrees with the lines that came through the results channel
+// (<channel>, tagged with <key_hex>, the run's key as 32 hex digits); empty when they agree: a
+// line the testkit did not write (wrong tag, number or form), a run with no "done", a test the
+// report gives another status than the one it ended with, lists without its having run, or
+// leaves out although it ran.
+std::string channel_disagreement(std::string_view channel, const std::string& key_hex,
+                                 const std::vector<TestResult>& tests);
 
 // The first line of a sanitizer report in <output> ("AddressSanitizer: heap-use-after-free
 // on address …"), empty when there is none.

@@ -2,15 +2,18 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/landlock.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -106,10 +109,77 @@ void set_limit(int resource, rlim_t value) {
   setrlimit(resource, &limit);
 }
 
+// ---- Landlock (linux/landlock.h of Debian 12 knows ABI 3; later rights by number) ----------
+
+constexpr std::uint64_t kFsTruncate = 1ull << 14;  // ABI 3
+constexpr std::uint64_t kScopeSignal = 1ull << 1;  // ABI 6
+// The ruleset attribute of ABI 6 and later; an older kernel accepts it while the fields it
+// does not know are zero.
+struct RulesetAttr {
+  std::uint64_t handled_access_fs = 0;
+  std::uint64_t handled_access_net = 0;
+  std::uint64_t scoped = 0;
+};
+
+int landlock_abi() {
+  const long abi =
+      syscall(SYS_landlock_create_ruleset, nullptr, 0, LANDLOCK_CREATE_RULESET_VERSION);
+  return abi > 0 ? static_cast<int>(abi) : 0;
+}
+
+// Every right that changes the file system: handled, so denied but where a rule allows it.
+std::uint64_t write_rights(int abi) {
+  std::uint64_t rights = LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |
+                         LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |
+                         LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
+                         LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
+                         LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
+  if (abi >= 2) rights |= LANDLOCK_ACCESS_FS_REFER;
+  if (abi >= 3) rights |= kFsTruncate;
+  return rights;
+}
+
+bool allow_beneath(int ruleset, const char* path, std::uint64_t rights) {
+  const int dir = open(path, O_PATH | O_CLOEXEC);
+  if (dir < 0) return false;
+  landlock_path_beneath_attr rule{};
+  rule.allowed_access = rights;
+  rule.parent_fd = dir;
+  const bool ok =
+      syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) == 0;
+  close(dir);
+  return ok;
+}
+
+// The ruleset a confined run enters (made before fork, entered by the child); -1 when the
+// kernel has no Landlock. Throws nothing: <error> says what failed.
+int make_ruleset(const std::filesystem::path& writable, std::string& error) {
+  const int abi = landlock_abi();
+  if (abi < 1) return -1;
+  RulesetAttr attr;
+  attr.handled_access_fs = write_rights(abi);
+  if (abi >= 6) attr.scoped = kScopeSignal;
+  const int ruleset = static_cast<int>(syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0));
+  if (ruleset < 0) {
+    error = std::string("landlock_create_ruleset: ") + std::strerror(errno);
+    return -1;
+  }
+  fcntl(ruleset, F_SETFD, FD_CLOEXEC);
+  const std::uint64_t device_writes = LANDLOCK_ACCESS_FS_WRITE_FILE | (abi >= 3 ? kFsTruncate : 0);
+  if (!allow_beneath(ruleset, writable.c_str(), write_rights(abi)) ||
+      !allow_beneath(ruleset, "/dev", device_writes)) {
+    error = "cannot allow writes beneath " + writable.string() + ": " + std::strerror(errno);
+    close(ruleset);
+    return -1;
+  }
+  return ruleset;
+}
+
 // Only async-signal-safe calls between fork and exec.
 [[noreturn]] void exec_child(const std::string& path, char* const* argv, char* const* envp,
-                             int out_fd, int error_fd, const RunOptions& options,
-                             rlim_t nproc_limit, const char* working_dir) {
+                             int out_fd, int error_fd, int channel_fd, int ruleset,
+                             const RunOptions& options, rlim_t nproc_limit,
+                             const char* working_dir) {
   setpgid(0, 0);
   prctl(PR_SET_PDEATHSIG, SIGKILL);  // dies with the grader, whatever happens to it
   for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGCHLD}) signal(s, SIG_DFL);
@@ -120,6 +190,18 @@ void set_limit(int resource, rlim_t value) {
   if (devnull >= 0) dup2(devnull, STDIN_FILENO);
   dup2(out_fd, STDOUT_FILENO);
   dup2(out_fd, STDERR_FILENO);
+  if (channel_fd >= 0) {
+    // What the child still needs must not be the agreed number's old holder.
+    if (error_fd == options.channel_fd)
+      error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, options.channel_fd + 1);
+    if (ruleset == options.channel_fd)
+      ruleset = fcntl(ruleset, F_DUPFD_CLOEXEC, options.channel_fd + 1);
+    // dup2 onto the agreed number clears close-on-exec; the same number needs it cleared by hand.
+    if (channel_fd == options.channel_fd)
+      fcntl(channel_fd, F_SETFD, 0);
+    else
+      dup2(channel_fd, options.channel_fd);
+  }
   if (working_dir != nullptr && chdir(working_dir) != 0) {
     const int e = errno;
     (void)!write(error_fd, &e, sizeof e);
@@ -134,6 +216,14 @@ void set_limit(int resource, rlim_t value) {
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(options.time_limit).count();
     rlimit cpu{static_cast<rlim_t>(seconds + 2), static_cast<rlim_t>(seconds + 5)};
     setrlimit(RLIMIT_CPU, &cpu);
+  }
+  if (!options.writable_dir.empty()) {
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    if (ruleset >= 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) {
+      const int e = errno;
+      (void)!write(error_fd, &e, sizeof e);
+      _exit(127);
+    }
   }
   execve(path.c_str(), argv, envp);
   const int e = errno;
@@ -226,6 +316,12 @@ int kill_everything(pid_t pgid) {
 }  // namespace
 
 bool become_subreaper() { return prctl(PR_SET_CHILD_SUBREAPER, 1) == 0; }
+
+Confinement confinement() {
+  Confinement c;
+  c.landlock_abi = landlock_abi();
+  return c;
+}
 
 void install_interrupt_handlers() {
   struct sigaction action{};
@@ -320,20 +416,61 @@ RunResult run_process(const std::vector<std::string>& args, const RunOptions& op
     return result;
   }
 
-  const pid_t pid = fork();
-  if (pid < 0) {
-    result.error = std::string("fork: ") + std::strerror(errno);
+  int channel_pipe[2] = {-1, -1};
+  if (options.channel_fd > STDERR_FILENO && pipe2(channel_pipe, O_CLOEXEC) != 0) {
+    result.error = std::string("pipe: ") + std::strerror(errno);
     for (int fd : {out_pipe[0], out_pipe[1], error_pipe[0], error_pipe[1]}) close(fd);
     return result;
   }
-  if (pid == 0) {
-    exec_child(path, argv.data(), envp.data(), out_pipe[1], error_pipe[1], options, nproc,
-               working_dir.empty() ? nullptr : working_dir.c_str());
+  int ruleset = -1;
+  if (!options.writable_dir.empty()) {
+    ruleset = make_ruleset(options.writable_dir, result.confinement_error);
+    if (!result.confinement_error.empty()) {
+      result.error = "cannot confine " + args[0] + ": " + result.confinement_error;
+      for (int fd : {out_pipe[0], out_pipe[1], error_pipe[0], error_pipe[1], channel_pipe[0],
+                     channel_pipe[1]})
+        if (fd >= 0) close(fd);
+      return result;
+    }
   }
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    result.error = std::string("fork: ") + std::strerror(errno);
+    for (int fd : {out_pipe[0], out_pipe[1], error_pipe[0], error_pipe[1], channel_pipe[0],
+                   channel_pipe[1], ruleset})
+      if (fd >= 0) close(fd);
+    return result;
+  }
+  if (pid == 0) {
+    exec_child(path, argv.data(), envp.data(), out_pipe[1], error_pipe[1], channel_pipe[1], ruleset,
+               options, nproc, working_dir.empty() ? nullptr : working_dir.c_str());
+  }
+  if (ruleset >= 0) close(ruleset);
   setpgid(pid, pid);  // also here: whichever side runs first, the group exists before we kill it
   result.pid = pid;
   close(out_pipe[1]);
   close(error_pipe[1]);
+  if (channel_pipe[1] >= 0) close(channel_pipe[1]);
+  const int channel = channel_pipe[0];
+  if (channel >= 0) fcntl(channel, F_SETFL, fcntl(channel, F_GETFL) | O_NONBLOCK);
+  bool channel_open = channel >= 0;
+  auto read_channel = [&] {
+    char buffer[4096];
+    while (channel_open) {
+      const ssize_t n = read(channel, buffer, sizeof buffer);
+      if (n > 0) {
+        const std::size_t room =
+            options.channel_cap - std::min(options.channel_cap, result.channel.size());
+        result.channel.append(buffer, std::min(room, static_cast<std::size_t>(n)));
+        if (static_cast<std::size_t>(n) > room) result.channel_truncated = true;
+      } else if (n == 0) {
+        channel_open = false;
+      } else if (errno != EINTR) {
+        return;  // EAGAIN: nothing more for now
+      }
+    }
+  };
 
   int exec_errno = 0;
   const ssize_t got = read(error_pipe[0], &exec_errno, sizeof exec_errno);  // EOF at exec
@@ -341,6 +478,7 @@ RunResult run_process(const std::vector<std::string>& args, const RunOptions& op
   if (got == static_cast<ssize_t>(sizeof exec_errno)) {
     waitpid(pid, nullptr, 0);
     close(out_pipe[0]);
+    if (channel >= 0) close(channel);
     result.error = "cannot run " + args[0] + ": " + std::strerror(exec_errno);
     result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
     return result;
@@ -370,10 +508,11 @@ RunResult run_process(const std::vector<std::string>& args, const RunOptions& op
     const auto until = child_done ? drain_deadline : deadline;
     const auto wait_ms = std::clamp<long long>(
         std::chrono::duration_cast<std::chrono::milliseconds>(until - now).count(), 0, 20);
-    pollfd p{fd, POLLIN, 0};
-    if (pipe_open) {
-      poll(&p, 1, static_cast<int>(wait_ms));
-      drain(fd, capture, pipe_open, options.on_output);
+    pollfd p[2] = {{pipe_open ? fd : -1, POLLIN, 0}, {channel_open ? channel : -1, POLLIN, 0}};
+    if (pipe_open || channel_open) {
+      poll(p, 2, static_cast<int>(wait_ms));
+      if (pipe_open) drain(fd, capture, pipe_open, options.on_output);
+      read_channel();
     } else {
       usleep(static_cast<useconds_t>(wait_ms * 1000));
     }
@@ -396,6 +535,8 @@ RunResult run_process(const std::vector<std::string>& args, const RunOptions& op
   }
   if (pipe_open) drain(fd, capture, pipe_open, options.on_output);
   close(fd);
+  read_channel();  // what the program wrote before it ended; a process it left holds no say
+  if (channel >= 0) close(channel);
   kill_everything(pid);
 
   result.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);

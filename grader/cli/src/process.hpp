@@ -30,7 +30,28 @@ struct RunOptions {
   std::vector<std::string> extra_env;  // NAME=value, added to the grader's environment
   // Told every chunk of output as it arrives (the build's progress bar reads ninja's lines).
   std::function<void(std::string_view)> on_output;
+  // A second pipe from the program, apart from its output: the child gets its write end as
+  // this descriptor (-1: none); what arrives is in RunResult::channel (the results channel,
+  // grader/testkit/include/asynclings/testkit/results_channel.hpp).
+  int channel_fd = -1;
+  std::size_t channel_cap = 1 << 20;  // bytes kept; what comes after is dropped (channel_truncated)
+  // Confine the program (graded runs): no new privileges (no set-user-ID gains), and where the
+  // kernel has Landlock, writes only beneath this folder (and to devices such as /dev/null),
+  // and from Landlock ABI 6 no signal to any process outside its own sandbox (the grader).
+  // Empty: not confined. See confinement() for what this machine supports.
+  std::filesystem::path writable_dir;
 };
+
+// What a confined run gets on this machine (`grader doctor` says it).
+struct Confinement {
+  bool no_new_privs = true;  // prctl(PR_SET_NO_NEW_PRIVS), Linux 3.5
+  int landlock_abi = 0;      // 0: no Landlock (kernel without it, or not enabled at boot)
+  bool writes_confined() const { return landlock_abi >= 1; }
+  bool signals_confined() const { return landlock_abi >= 6; }
+  // ptrace of a process outside the sandbox is refused from Landlock ABI 1 on.
+  bool tracing_confined() const { return landlock_abi >= 1; }
+};
+Confinement confinement();
 
 enum class Ending {
   exited,           // exit_code is valid
@@ -47,6 +68,10 @@ struct RunResult {
   std::string output;           // stdout and stderr interleaved, capped (see truncated)
   std::size_t output_bytes = 0; // everything the program wrote
   bool output_truncated = false;
+  std::string channel;  // what came through the channel pipe while the program ran
+  bool channel_truncated = false;
+  std::string
+      confinement_error;  // why a confined run's sandbox could not be set up (it did not run)
   std::chrono::milliseconds elapsed{0};
   pid_t pid = 0;                   // the child (also its process group id)
   int stray_processes_killed = 0;  // left running after the main process ended

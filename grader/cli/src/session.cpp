@@ -171,6 +171,8 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
   options.time_limit = std::chrono::milliseconds(static_cast<long long>(exercise.time_limit_seconds * 1000));
   for (const auto& file : exercise.edit) options.student_files.push_back(std::filesystem::path(file).filename().string());
   options.results_dir = session.workbook.build_dir / "grader-results";
+  // Graded (the tests come from a trusted copy): the test binary may write only there.
+  options.confine = !session.workbook.submission.empty();
   options.address_space_bytes = static_cast<std::uint64_t>(exercise.memory_limit_mb) << 20;
   try {
     options.expected_tests = declared_tests(read_text_file(session.workbook.root / "exercises" / chapter.dir_name / exercise.test));

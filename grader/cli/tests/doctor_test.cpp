@@ -167,3 +167,23 @@ TEST(Doctor, ProbesThisMachinesLoopbackAndCores) {
   EXPECT_GE(facts.cores, 1u);
   EXPECT_GT(facts.open_files_soft, 0u);
 }
+
+TEST(Doctor, SaysWhichProtectionsAGradedRunGetsWithoutEverMakingThemAProblem) {
+  MachineFacts f = healthy_machine();
+  f.landlock_abi = 7;
+  auto sandbox = examine_grading_sandbox(f);
+  EXPECT_EQ(sandbox.health, Health::ok);
+  EXPECT_NE(sandbox.found.find("cannot signal or trace the grader"), std::string::npos)
+      << sandbox.found;
+  EXPECT_TRUE(sandbox.fix.empty());
+  f.landlock_abi = 3;
+  sandbox = examine_grading_sandbox(f);
+  EXPECT_NE(sandbox.found.find("but can signal it"), std::string::npos) << sandbox.found;
+  EXPECT_NE(sandbox.fix.find("Landlock ABI 6"), std::string::npos) << sandbox.fix;
+  f.landlock_abi = 0;
+  sandbox = examine_grading_sandbox(f);
+  EXPECT_EQ(sandbox.health, Health::ok);
+  EXPECT_NE(sandbox.found.find("no Landlock"), std::string::npos) << sandbox.found;
+  EXPECT_NE(sandbox.found.find("results channel keyed per run"), std::string::npos)
+      << sandbox.found;
+}

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <asynclings/testkit/results_channel.hpp>
 
 using namespace asynclings::grader;
 using namespace std::chrono_literals;
@@ -18,6 +19,8 @@ ExerciseReport grade(const std::string& mode, std::chrono::milliseconds limit = 
   GradeOptions o;
   o.time_limit = limit;
   o.extra_env = {"GRADER_HOSTILE_MODE=" + mode};
+  // A fake GoogleTest binary copies a report and says nothing on the results channel.
+  o.results_channel = mode != "fake_gtest";
   if (!fixture.empty()) {
     o.extra_env.push_back("GRADER_FAKE_RESULTS=" + std::string(GRADER_FIXTURES) + "/" + fixture);
     o.extra_env.push_back("GRADER_FAKE_EXIT=" + exit_code);
@@ -72,6 +75,7 @@ TEST(Grading, AHangKeepsTheFindingsOfTheTestsThatFinishedAndNamesTheTestThatHung
 TEST(Grading, AReportThatDoesNotListTheTrustedTestsIsTampered) {
   become_subreaper();
   GradeOptions o;
+  o.results_channel = false;
   o.extra_env = {"GRADER_HOSTILE_MODE=fake_gtest",
                  "GRADER_FAKE_RESULTS=" + std::string(GRADER_FIXTURES) + "/gtest_pass.json", "GRADER_FAKE_EXIT=0"};
   o.expected_tests = {"G.Yields", "G.Stops"};
@@ -131,6 +135,106 @@ TEST(Grading, ExpectDiagnosisHoldsOnlyForAFailingTestCarryingThatDiagnosis) {
   EXPECT_NE(expect_diagnosis(passing, "sequential-awaits").find("no test failed"), std::string::npos);
   const auto crashed = grade("segv");
   EXPECT_NE(expect_diagnosis(crashed, "sequential-awaits").find("CRASHED"), std::string::npos);
+}
+
+// ---- The results channel ---------------------------------------------------------------------
+
+namespace channel = asynclings::results_channel;
+
+TEST(ResultsChannel, SipHashGivesTheReferenceTag) {
+  // The reference vector of the SipHash paper: key 00 01 … 0f, message 00 01 … 0e.
+  const channel::Key key{0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
+  std::string message;
+  for (char c = 0; c < 15; ++c) message += c;
+  EXPECT_EQ(channel::siphash(key, message), 0xa129ca6149be45e5ull);
+  EXPECT_EQ(channel::parse_key(channel::key_hex(key))->k1, key.k1);
+  EXPECT_FALSE(channel::parse_key("0123"));
+  EXPECT_FALSE(channel::parse_key(std::string(31, '0') + "g"));
+}
+
+namespace {
+
+const std::string kKey = "00112233445566778899aabbccddeeff";
+
+// The lines the testkit writes for <events>, numbered from 0.
+std::string lines(const std::vector<std::string>& events, const std::string& key = kKey) {
+  std::string out;
+  std::uint64_t n = 0;
+  for (const auto& e : events) out += channel::signed_line(*channel::parse_key(key), n++, e);
+  return out;
+}
+
+std::vector<TestResult> report(std::initializer_list<std::pair<const char*, TestStatus>> tests) {
+  std::vector<TestResult> out;
+  for (const auto& [name, status] : tests) {
+    TestResult t;
+    t.suite = "G";
+    t.name = name;
+    t.status = status;
+    out.push_back(t);
+  }
+  return out;
+}
+
+const std::vector<std::string> kHonest = {"start G.Yields", "end G.Yields passed", "start G.Stops",
+                                          "end G.Stops failed", "done 1"};
+
+}  // namespace
+
+TEST(ResultsChannel, AReportThatTellsWhatTheTestsDidAgrees) {
+  EXPECT_EQ(
+      channel_disagreement(lines(kHonest), kKey,
+                           report({{"Yields", TestStatus::passed}, {"Stops", TestStatus::failed}})),
+      "");
+}
+
+TEST(ResultsChannel, AReportThatTurnsAFailureIntoAPassDisagrees) {
+  EXPECT_EQ(
+      channel_disagreement(lines(kHonest), kKey,
+                           report({{"Yields", TestStatus::passed}, {"Stops", TestStatus::passed}})),
+      "the report says G.Stops passed, but it failed when it ran");
+}
+
+TEST(ResultsChannel, AReportOfTestsThatNeverRanOrLeftOutDisagrees) {
+  EXPECT_EQ(channel_disagreement(lines({"done 0"}), kKey, report({{"Yields", TestStatus::passed}})),
+            "the report has G.Yields passed, but it never ran to its end");
+  EXPECT_EQ(channel_disagreement(lines(kHonest), kKey, report({{"Yields", TestStatus::passed}})),
+            "G.Stops ran, but the report leaves it out");
+  EXPECT_EQ(channel_disagreement("", kKey, report({{"Yields", TestStatus::passed}})),
+            "no test ran while the program wrote its report");
+}
+
+TEST(ResultsChannel, ARunThatEndedBeforeItsTestsWereDoneDisagrees) {
+  const std::vector<std::string> cut(kHonest.begin(), kHonest.end() - 1);
+  EXPECT_EQ(
+      channel_disagreement(lines(cut), kKey,
+                           report({{"Yields", TestStatus::passed}, {"Stops", TestStatus::failed}})),
+      "the program ended before its tests were done");
+}
+
+TEST(ResultsChannel, LinesWithoutTheKeyOutOfOrderOrOutOfPlaceAreNotTheTestkits) {
+  const auto both = report({{"Yields", TestStatus::passed}, {"Stops", TestStatus::passed}});
+  // Signed with another key: the forger does not have this run's.
+  EXPECT_EQ(channel_disagreement(lines({"start G.Yields", "end G.Yields passed", "start G.Stops",
+                                        "end G.Stops passed", "done 0"},
+                                       "ffeeddccbbaa99887766554433221100"),
+                                 kKey, both),
+            "line 1 of the results channel was not written by the testkit");
+  // The testkit's own lines, with a forged one slipped in: its number is taken.
+  std::string forged = lines(kHonest);
+  forged.insert(forged.find("4 done"), "4 end G.Stops passed 0123456789abcdef\n");
+  EXPECT_EQ(channel_disagreement(forged, kKey, both),
+            "line 5 of the results channel was not written by the testkit");
+  // A line replayed: numbers are consecutive.
+  const std::string first = lines({"start G.Yields"});
+  EXPECT_EQ(channel_disagreement(first + first, kKey, both),
+            "line 2 of the results channel was not written by the testkit");
+  EXPECT_EQ(channel_disagreement(lines({"end G.Yields passed", "done 0"}), kKey, both),
+            "the results channel has an event out of place: end G.Yields passed");
+  EXPECT_EQ(channel_disagreement(lines(kHonest).substr(0, 10), kKey, both),
+            "the results channel ends in the middle of a line");
+  EXPECT_EQ(channel_disagreement(lines({"done 0", "start G.Yields"}), kKey, both),
+            "the results channel has a line after the run was done");
 }
 
 TEST(Grading, AMissingBinaryIsAnErrorThatSaysWhere) {

@@ -52,6 +52,55 @@ TEST_F(Sandbox, AProgramThatExitsNormallyReportsItsExitCodeAndOutput) {
   expect_nothing_left(r);
 }
 
+TEST_F(Sandbox, TheChannelPipeIsTheAgreedDescriptorAndApartFromTheOutput) {
+  RunOptions o;
+  o.channel_fd = 3;
+  const auto r = run_process({"/bin/sh", "-c", "echo on-the-channel >&3; echo printed"}, o);
+  EXPECT_TRUE(r.exited_ok()) << r.error << r.output;
+  EXPECT_EQ(r.channel, "on-the-channel\n");
+  EXPECT_EQ(r.output, "printed\n");
+  o.channel_cap = 4;
+  const auto capped = run_process({"/bin/sh", "-c", "echo on-the-channel >&3"}, o);
+  EXPECT_EQ(capped.channel, "on-t");
+  EXPECT_TRUE(capped.channel_truncated);
+  EXPECT_TRUE(run_process({"/bin/sh", "-c", "echo x"}, RunOptions{}).channel.empty());
+}
+
+TEST_F(Sandbox, AConfinedProgramWritesOnlyInItsFolderAndCannotSignalTheGrader) {
+  const Confinement here = confinement();
+  if (!here.writes_confined())
+    GTEST_SKIP() << "no Landlock on this machine: nothing confines the writes";
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("grader-confined-" + std::to_string(getpid()));
+  const auto outside =
+      std::filesystem::temp_directory_path() / ("grader-outside-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  RunOptions o;
+  o.writable_dir = dir;
+  const auto inside = run_process(
+      {"/bin/sh", "-c", "echo in > '" + dir.string() + "/file' && echo ok > /dev/null"}, o);
+  EXPECT_TRUE(inside.exited_ok()) << inside.error << inside.output;
+  EXPECT_TRUE(std::filesystem::exists(dir / "file"));
+  const auto out = run_process({"/bin/sh", "-c", "echo out > '" + outside.string() + "'"}, o);
+  EXPECT_EQ(out.ending, Ending::exited);
+  EXPECT_NE(out.exit_code, 0);
+  EXPECT_FALSE(std::filesystem::exists(outside));
+  // Unconfined, the same command writes there: the refusal above is the sandbox's.
+  EXPECT_TRUE(run_process({"/bin/sh", "-c", "echo out > '" + outside.string() + "'"}, RunOptions{})
+                  .exited_ok());
+  EXPECT_TRUE(std::filesystem::exists(outside));
+  if (here.signals_confined()) {
+    // SIGCONT does nothing to a running process: only whether it may be sent is seen.
+    const auto signal = run_process({"/bin/sh", "-c", "kill -CONT " + std::to_string(getpid())}, o);
+    EXPECT_NE(signal.exit_code, 0) << signal.output;
+    EXPECT_TRUE(
+        run_process({"/bin/sh", "-c", "kill -CONT " + std::to_string(getpid())}, RunOptions{})
+            .exited_ok());
+  }
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove(outside);
+}
+
 TEST_F(Sandbox, AProgramThatCannotBeStartedIsReportedAsSuchWithTheReason) {
   RunOptions o;
   const auto r = run_process({"/nonexistent/program"}, o);
