@@ -14,6 +14,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 
 struct LiveFrames {
   int live = 0;
@@ -71,11 +72,11 @@ ch01::Generator<int> failing_at_once([[maybe_unused]] FrameToken token) {
 
 void expect_no_frames_left(const LiveFrames& frames, const char* when) {
   if (frames.live > 0) {
-    diagnose("frame-leak",
+    diagnose(diagnoses::frame_leak,
              std::string("the coroutine frame is still alive ") + when +
                  ": the Generator's destructor must call handle.destroy()");
   } else if (frames.live < 0) {
-    diagnose("double-destroy",
+    diagnose(diagnoses::double_destroy,
              std::string("a coroutine frame was destroyed more than once ") + when);
   }
 }
@@ -100,7 +101,7 @@ TEST(Generator, DoesNotRunTheBodyUntilTheFirstPull) {
   Log log;
   auto gen = logged(log, 2);
   if (!log.empty()) {
-    diagnose("eager-start",
+    diagnose(diagnoses::eager_start,
              "the body ran as soon as the generator was created: initial_suspend() must "
              "return std::suspend_always so nothing runs before the first pull");
     return;
@@ -161,7 +162,7 @@ TEST(Generator, ExceptionInTheBodyReachesTheConsumer) {
     Log log;
     auto probe = logged(log, 1);
     if (!log.empty()) {
-      diagnose("eager-start",
+      diagnose(diagnoses::eager_start,
                "the body ran when the generator was created, so its exception was thrown "
                "before anyone pulled: initial_suspend() must return std::suspend_always");
       return;
@@ -173,7 +174,7 @@ TEST(Generator, ExceptionInTheBodyReachesTheConsumer) {
     auto gen = failing(FrameToken{frames});
     try {
       for (int v : gen) seen.push_back(v);
-      diagnose("exception-swallowed",
+      diagnose(diagnoses::exception_swallowed,
                "the body threw SensorFailure after yielding 1 and 2, but the loop ended "
                "normally: store std::current_exception() in unhandled_exception() and rethrow "
                "it right after the resume() that ran the body (in advance())");
@@ -191,7 +192,7 @@ TEST(Generator, ExceptionInTheBodyReachesTheConsumer) {
     auto gen = failing_at_once(FrameToken{frames});
     try {
       for (int v : gen) seen.push_back(v);
-      diagnose("exception-swallowed",
+      diagnose(diagnoses::exception_swallowed,
                "the body threw before its first co_yield, but begin() returned normally: the "
                "first pull must rethrow what the body threw, as every later one does");
       return;
@@ -265,7 +266,7 @@ TEST(Generator, MoveConstructionTransfersOwnershipOfTheFrame) {
   auto* second = new ch01::Generator<int>(std::move(*first));
   delete first;  // moved-from: must leave the frame alone
   if (frames.live == 0) {
-    diagnose("double-destroy",
+    diagnose(diagnoses::double_destroy,
              "destroying a moved-from generator destroyed the frame the new owner still "
              "uses (the move constructor must leave the source's handle null)");
     return;  // `second` is leaked on purpose: destroying it would destroy the frame twice
@@ -287,13 +288,13 @@ TEST(Generator, MoveAssignmentReleasesTheOldFrameAndTakesTheNewOne) {
   // idiom): both are fine. After both are gone, it must be gone too.
   delete source;
   if (replaced.live != 0) {
-    diagnose("frame-leak",
+    diagnose(diagnoses::frame_leak,
              "move assignment dropped the generator's previous frame without destroying it "
              "(destroy it, or swap it into the source, which destroys it in turn)");
     return;
   }
   if (kept.live == 0) {
-    diagnose("double-destroy",
+    diagnose(diagnoses::double_destroy,
              "destroying a moved-from generator destroyed the frame the new owner still "
              "uses (move assignment must leave the source's handle null)");
     return;  // `target` is leaked on purpose, as above

@@ -20,6 +20,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using Log = std::vector<std::string>;
 
 // The log outlives every generator made from it in these tests.
@@ -162,7 +163,7 @@ TEST(SendGenerator, ExceptionInTheBodyComesOutOfSend) {
   ASSERT_EQ(gen.send(40), std::optional<int>{40});
   try {
     gen.send(120);
-    diagnose("exception-swallowed",
+    diagnose(diagnoses::exception_swallowed,
              "the body threw Overheated, but send() returned normally: after resuming, "
              "rethrow the exception unhandled_exception() stored");
     return;
@@ -177,7 +178,7 @@ TEST(SendGenerator, ExceptionBeforeTheFirstYieldComesOutOfNext) {
   auto gen = broken_at_start();
   try {
     gen.next();
-    diagnose("exception-swallowed",
+    diagnose(diagnoses::exception_swallowed,
              "the body threw before its first co_yield, but next() returned normally: the "
              "priming resume must rethrow what the body threw, like every later one");
     return;

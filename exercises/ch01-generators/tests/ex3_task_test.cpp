@@ -32,6 +32,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using Log = std::vector<std::string>;
 
@@ -207,7 +208,7 @@ bool starts_lazily() {
   Log log;
   auto task = logged_answer(log);
   if (log.empty()) return true;
-  diagnose("eager-start",
+  diagnose(diagnoses::eager_start,
            "the task's body ran when it was created, so nested tasks recurse like ordinary "
            "calls: initial_suspend() must return std::suspend_always");
   return false;
@@ -245,7 +246,7 @@ TEST(Task, DoesNotStartUntilAwaited) {
   Log log;
   auto task = logged_answer(log);
   if (!log.empty()) {
-    diagnose("eager-start",
+    diagnose(diagnoses::eager_start,
              "the task's body ran when it was created: initial_suspend() must return "
              "std::suspend_always so it starts only when awaited");
     return;
@@ -258,7 +259,8 @@ TEST(Task, AwaitingRunsTheTaskAndResumesTheAwaiterWithItsValue) {
   Log log;
   auto outer = twice(log);
   if (!log.empty()) {
-    diagnose("eager-start", "the task's body ran when it was created, before anyone awaited it");
+    diagnose(diagnoses::eager_start,
+             "the task's body ran when it was created, before anyone awaited it");
     return;
   }
   int result = 0;
@@ -284,7 +286,7 @@ TEST(Task, ExceptionReachesTheAwaiter) {
   EXPECT_EQ(ch01::sync_wait(reports(0)), "ok");
   const std::string caught = ch01::sync_wait(reports(7));
   if (caught == "ok") {
-    diagnose("exception-swallowed",
+    diagnose(diagnoses::exception_swallowed,
              "the awaited task threw CheckFailed, but the co_await in the task awaiting it "
              "returned normally: keep std::current_exception() in unhandled_exception() and "
              "rethrow it from await_resume() (result())");
@@ -293,7 +295,7 @@ TEST(Task, ExceptionReachesTheAwaiter) {
   EXPECT_EQ(caught, "caught: check failed with code 7");
   try {
     ch01::sync_wait(failing_check(9));
-    diagnose("exception-swallowed",
+    diagnose(diagnoses::exception_swallowed,
              "the task threw CheckFailed, but sync_wait returned normally: result() must "
              "rethrow the stored exception");
   } catch (const CheckFailed& e) {
@@ -311,7 +313,7 @@ TEST(Task, EveryFrameIsDestroyedExactlyOnceAwaitedOrNot) {
   const int after_awaits = frames.live;
   figure("frames_alive_at_the_end", double(after_awaits), "frames", "0");
   if (after_never_awaited > 0 || after_sync_wait > 0 || after_awaits > 0) {
-    diagnose("frame-leak",
+    diagnose(diagnoses::frame_leak,
              "task frames were still alive after their tasks were gone (" +
                  std::to_string(after_never_awaited) + " after a task that was never awaited, " +
                  std::to_string(after_awaits) + " after awaiting ten): the Task owns its frame "
@@ -319,7 +321,7 @@ TEST(Task, EveryFrameIsDestroyedExactlyOnceAwaitedOrNot) {
     return;
   }
   if (after_never_awaited < 0 || after_sync_wait < 0 || after_awaits < 0) {
-    diagnose("double-destroy", "a task frame was destroyed more than once");
+    diagnose(diagnoses::double_destroy, "a task frame was destroyed more than once");
   }
 }
 

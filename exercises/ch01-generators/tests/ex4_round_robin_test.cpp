@@ -14,6 +14,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using Labels = std::vector<std::string>;
 
 // `log` outlives the jobs in these tests.
@@ -157,7 +158,7 @@ TEST(RoundRobin, AnExceptionInAJobComesOutOfTheSchedulerAndNothingRunsAfterIt) {
   jobs.push_back(scripted("B", 3, log));
   try {
     const Labels ran = ch01::round_robin(std::move(jobs));
-    diagnose("exception-swallowed",
+    diagnose(diagnoses::exception_swallowed,
              "job F threw JobFailed on its second step, but round_robin() returned normally "
              "(ran: " + std::to_string(ran.size()) + " steps): do not catch what step() "
              "throws; only a nullopt label means the job finished");

@@ -2,6 +2,7 @@
 // caller would), and reading how an awaitable ended.
 #pragma once
 
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/todo.hpp>
 
@@ -21,6 +22,8 @@ namespace ch04test {
 
 namespace asio = boost::asio;
 using asynclings::testkit::Clock;
+using asynclings::testkit::is_operation_aborted;
+using asynclings::testkit::rethrow_if_not_implemented;
 
 struct Ending {
   std::optional<int> value;
@@ -46,26 +49,6 @@ inline asio::awaitable<Ending> cancel_from_outside(asio::awaitable<int> task, st
   signal.emit(asio::cancellation_type::terminal);
   if (ending->ended_at == Clock::time_point{}) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
   co_return *ending;
-}
-
-inline bool is_operation_aborted(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& error) {
-    return error.code() == asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
-}
-
-// Rethrows NotImplemented (a stub) so the test fails as "not started".
-inline void rethrow_if_not_implemented(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const asynclings::NotImplemented&) {
-    throw;
-  } catch (...) {
-  }
 }
 
 }  // namespace ch04test

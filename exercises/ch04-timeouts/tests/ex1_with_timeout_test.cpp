@@ -6,6 +6,7 @@
 #include "cancel_from_outside.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <asynclings/todo.hpp>
@@ -36,6 +37,8 @@ using namespace std::chrono_literals;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::delay_target;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::tolerant_ms;
@@ -43,8 +46,6 @@ using asynclings::testkit::tolerant_ms;
 struct RequestFailed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::string delay_target(int ms) { return "/delay/" + std::to_string(ms) + "ms"; }
 
 // The status of a GET to /delay/{ms}ms.
 asio::awaitable<int> status_after(AsyncClient client, int ms) {
@@ -108,7 +109,7 @@ class WithTimeout : public asynclings::testkit::ServerTest {
   // operation never got to run before with_timeout gave up on it.
   bool diagnosed_never_sent() {
     if (trace_now().size() > 0) return false;
-    diagnose("blocked-the-loop",
+    diagnose(diagnoses::blocked_the_loop,
              "the operation's request never reached the server: with_timeout gave up before the "
              "operation ever ran. Blocking the thread (std::this_thread::sleep_for in a coroutine) "
              "stops the event loop, so nothing else can run meanwhile. Wait with a steady_timer's "
@@ -128,7 +129,7 @@ TEST_F(WithTimeout, ThrowsTimeoutErrorAtTheDeadlineAndTheServerSeesTheRequestAbo
   figure("timeout_ms", ended_ms, "ms", "≈ " + std::to_string(kDeadline));
   figure("request_arrival_ms", t.ms(r.arrival), "ms", "≈ 0");
   if (t.ms(r.arrival) >= kDeadline - 5.0) {
-    diagnose("blocked-the-loop",
+    diagnose(diagnoses::blocked_the_loop,
              "the request reached the server only at " + std::to_string(int(t.ms(r.arrival))) +
                  " ms, when the deadline was already over: the event loop was blocked for the "
                  "whole timeout (std::this_thread::sleep_for in a coroutine stops everything). "
@@ -136,7 +137,7 @@ TEST_F(WithTimeout, ThrowsTimeoutErrorAtTheDeadlineAndTheServerSeesTheRequestAbo
     return;
   }
   if (!a.timed_out) {
-    diagnose("no-timeout",
+    diagnose(diagnoses::no_timeout,
              "with_timeout returned the " + std::to_string(kRequest) + " ms request's result after " +
                  std::to_string(int(ended_ms)) + " ms instead of throwing ch04::TimeoutError at " +
                  std::to_string(kDeadline) + " ms: start a steady_timer for d and race the "
@@ -148,7 +149,7 @@ TEST_F(WithTimeout, ThrowsTimeoutErrorAtTheDeadlineAndTheServerSeesTheRequestAbo
   figure("abort_after_ms", t.ms(*r.finish) - t.ms(r.arrival), "ms", "≈ " + std::to_string(kDeadline));
   figure("server_finish_ms", finish_ms, "ms", "≈ " + std::to_string(kDeadline) + ", aborted");
   if (r.outcome == Outcome::completed) {
-    diagnose("request-not-aborted",
+    diagnose(diagnoses::request_not_aborted,
              "with_timeout threw TimeoutError at " + std::to_string(int(ended_ms)) +
                  " ms, but the server saw the request run on to its end at " +
                  std::to_string(int(finish_ms)) + " ms: the operation was left running in the "
@@ -176,7 +177,7 @@ TEST_F(WithTimeout, ReturnsTheValueAsSoonAsTheOperationFinishesInTime) {
   figure("returned_ms", ended_ms, "ms", "≈ " + std::to_string(kRequest));
   figure("loop_busy_until_ms", run_ms, "ms", "≈ " + std::to_string(kRequest) + " (nothing left armed)");
   if (t.ms(t.records()[0].arrival) >= kDeadline - 5.0) {
-    diagnose("blocked-the-loop",
+    diagnose(diagnoses::blocked_the_loop,
              "the request reached the server only when the timeout was over: the event loop was "
              "blocked (std::this_thread::sleep_for in a coroutine stops everything). Wait with a "
              "steady_timer's async_wait, raced against the operation");
@@ -187,7 +188,7 @@ TEST_F(WithTimeout, ReturnsTheValueAsSoonAsTheOperationFinishesInTime) {
   ASSERT_TRUE(a.value.has_value());
   EXPECT_EQ(*a.value, 200);
   if (ended_ms >= kDeadline - 5.0) {
-    diagnose("waited-for-timer",
+    diagnose(diagnoses::waited_for_timer,
              "the value came back only at " + std::to_string(int(ended_ms)) +
                  " ms, when the timer expired, although the request finished at about " +
                  std::to_string(kRequest) + " ms: when the operation wins the race, return at once "
@@ -197,7 +198,7 @@ TEST_F(WithTimeout, ReturnsTheValueAsSoonAsTheOperationFinishesInTime) {
   EXPECT_EQ(t.records()[0].outcome, Outcome::completed);
   EXPECT_LE(ended_ms, kRequest + tolerant_ms(100));
   if (ended_ms < kDeadline - 5.0 && run_ms >= kDeadline - 5.0) {
-    diagnose("timer-left-armed",
+    diagnose(diagnoses::timer_left_armed,
              "with_timeout returned at " + std::to_string(int(ended_ms)) + " ms, but the event "
                  "loop stayed busy until " + std::to_string(int(run_ms)) + " ms: the timer was "
                  "left armed after the operation won. Cancel it (or let a parallel group / `||` "
@@ -225,7 +226,7 @@ TEST_F(WithTimeout, AnErrorOfTheOperationReachesTheCallerAtOnceAndIsNotReportedA
   ASSERT_TRUE(a.failure.has_value()) << "with_timeout should rethrow the operation's RequestFailed";
   EXPECT_EQ(*a.failure, "deliberate failure after 50 ms");
   if (ended_ms >= kDeadline - 5.0) {
-    diagnose("error-delayed",
+    diagnose(diagnoses::error_delayed,
              "the operation's error reached the caller only at " + std::to_string(int(ended_ms)) +
                  " ms, when the timer expired: rethrow it as soon as the operation fails");
     return;
@@ -260,7 +261,7 @@ TEST_F(WithTimeout, ACancelFromOutsideCancelsTheOperationAndIsNotReportedAsATime
     return;
   }
   if (r.outcome == Outcome::completed) {
-    diagnose("request-not-aborted",
+    diagnose(diagnoses::request_not_aborted,
              "with_timeout was cancelled at " + std::to_string(kCancel) + " ms, but the server saw "
                  "its request run on to the end: the operation must receive the cancellation "
                  "(run it in a parallel group or `||`, which forward the caller's cancel)");
@@ -270,7 +271,7 @@ TEST_F(WithTimeout, ACancelFromOutsideCancelsTheOperationAndIsNotReportedAsATime
   EXPECT_TRUE(is_operation_aborted(e.error)) << "it threw: " << describe(e.error);
   EXPECT_LE(ended_ms, kCancel + tolerant_ms(60));
   if (run_ms >= kDeadline - 5.0) {
-    diagnose("timer-left-armed",
+    diagnose(diagnoses::timer_left_armed,
              "with_timeout ended at the cancel, but the event loop stayed busy until " +
                  std::to_string(int(run_ms)) + " ms: the timer was left armed. Cancel it too");
   }

@@ -6,6 +6,7 @@
 #include "cancel_from_outside.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <asynclings/todo.hpp>
@@ -36,6 +37,8 @@ using namespace boost::asio::experimental::awaitable_operators;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::delay_target;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::tolerant_ms;
@@ -44,8 +47,6 @@ using std::chrono::milliseconds;
 struct RequestFailed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::string delay_target(int ms) { return "/delay/" + std::to_string(ms) + "ms"; }
 
 asio::awaitable<int> status_after(AsyncClient client, int ms) {
   auto response = co_await client.get(delay_target(ms));
@@ -103,7 +104,7 @@ class WithTimeoutOr : public asynclings::testkit::ServerTest {
   // run() is over, so every request made has been sent. None at all: op never got to run.
   bool diagnosed_never_sent() {
     if (trace_now().size() > 0) return false;
-    diagnose("blocked-the-loop",
+    diagnose(diagnoses::blocked_the_loop,
              "the operation's request never reached the server: with_timeout_or gave up before "
              "op ever ran. Blocking the thread (std::this_thread::sleep_for in a coroutine) stops "
              "the event loop. Wait with a steady_timer's async_wait, raced against op");
@@ -122,7 +123,7 @@ TEST_F(WithTimeoutOr, ReturnsTheFallbackAtTheDeadlineAndTheServerSeesTheRequestA
   figure("returned_ms", ended_ms, "ms", "≈ " + std::to_string(kDeadline));
   ASSERT_TRUE(c.value.has_value()) << "with_timeout_or threw instead of returning the fallback";
   if (*c.value != kFallback) {
-    diagnose("no-timeout",
+    diagnose(diagnoses::no_timeout,
              "with_timeout_or waited for the whole " + std::to_string(kRequest) + " ms request and "
                  "returned its value after " + std::to_string(int(ended_ms)) + " ms: after " +
                  std::to_string(kDeadline) + " ms it should give up and return the fallback");
@@ -132,7 +133,7 @@ TEST_F(WithTimeoutOr, ReturnsTheFallbackAtTheDeadlineAndTheServerSeesTheRequestA
   const double finish_ms = t.ms(*r.finish);
   figure("abort_after_ms", finish_ms - t.ms(r.arrival), "ms", "≈ " + std::to_string(kDeadline));
   if (r.outcome == Outcome::completed) {
-    diagnose("request-not-aborted",
+    diagnose(diagnoses::request_not_aborted,
              "the fallback came back at " + std::to_string(int(ended_ms)) + " ms, but the server saw "
                  "the request run on to its end at " + std::to_string(int(finish_ms)) +
                  " ms: nothing cancelled it. Race op against the timer so that the loser is "
@@ -162,7 +163,7 @@ TEST_F(WithTimeoutOr, ReturnsTheRealValueAsSoonAsAQuickOperationFinishes) {
                                  << kDeadline << " ms deadline";
   EXPECT_EQ(*c.value, 200);
   if (ended_ms >= kDeadline - 5.0) {
-    diagnose("waited-for-timer",
+    diagnose(diagnoses::waited_for_timer,
              "the value came back only at " + std::to_string(int(ended_ms)) +
                  " ms, when the timer expired, although the request finished at about " +
                  std::to_string(kRequest) + " ms: return as soon as op wins the race");
@@ -171,7 +172,7 @@ TEST_F(WithTimeoutOr, ReturnsTheRealValueAsSoonAsAQuickOperationFinishes) {
   EXPECT_EQ(t.records()[0].outcome, Outcome::completed);
   EXPECT_LE(ended_ms, kRequest + tolerant_ms(100));
   if (ended_ms < kDeadline - 5.0 && run_ms >= kDeadline - 5.0) {
-    diagnose("timer-left-armed",
+    diagnose(diagnoses::timer_left_armed,
              "with_timeout_or returned at " + std::to_string(int(ended_ms)) + " ms, but the event "
                  "loop stayed busy until " + std::to_string(int(run_ms)) + " ms: the timer was "
                  "left armed after op won. Cancel it (a parallel group or `||` cancels the losing "
@@ -196,7 +197,7 @@ TEST_F(WithTimeoutOr, ThreeCallsRunTogetherEachKeepItsOwnDeadline) {
   const auto slow = t.with_target_prefix("/delay/400ms");
   ASSERT_EQ(slow.size(), 1u);
   if (slow[0].outcome == Outcome::completed) {
-    diagnose("request-not-aborted",
+    diagnose(diagnoses::request_not_aborted,
              "the slow call's fallback came back, but the server saw its 400 ms request run to "
              "the end: a timed-out op must be cancelled, not left running");
     return;
@@ -216,7 +217,7 @@ TEST_F(WithTimeoutOr, AnErrorOfTheOperationIsRethrownNotReplacedByTheFallback) {
   const double ended_ms = t.ms(c.ended);
   figure("ended_ms", ended_ms, "ms", "≈ " + std::to_string(kRequest) + ", with RequestFailed");
   if (c.value && *c.value == kFallback) {
-    diagnose("error-swallowed",
+    diagnose(diagnoses::error_swallowed,
              "op failed with its own error after about " + std::to_string(kRequest) +
                  " ms, but with_timeout_or returned the fallback (at " + std::to_string(int(ended_ms)) +
                  " ms): only a timeout earns the fallback. A catch-all hides real failures, and "
@@ -252,7 +253,7 @@ TEST_F(WithTimeoutOr, ACancelFromOutsideIsPassedOnAndNotTurnedIntoTheFallback) {
     return;
   }
   if (r.outcome == Outcome::completed) {
-    diagnose("request-not-aborted",
+    diagnose(diagnoses::request_not_aborted,
              "with_timeout_or was cancelled at " + std::to_string(kCancel) + " ms, but the server "
                  "saw its request run on to the end: the operation must receive the cancellation");
     return;

@@ -6,6 +6,7 @@
 #include "ex3_cancel_task.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <gtest/gtest.h>
@@ -25,6 +26,8 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::is_operation_aborted;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::TraceView;
@@ -86,16 +89,6 @@ asio::awaitable<void> fails_by_itself(AsyncClient client) {
 // A task that ends by itself: one short request.
 asio::awaitable<void> one_short_request(AsyncClient client) {
   co_await client.get("/delay/50ms");
-}
-
-bool is_operation_aborted(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& error) {
-    return error.code() == asio::error::operation_aborted;
-  } catch (...) {
-    return false;
-  }
 }
 
 std::string describe(std::exception_ptr e) {
@@ -217,7 +210,7 @@ TEST_F(CancelTask, CancellingAfterThreeTicksStopsTheTaskAtOnceAndTheCancellerLea
     return;
   }
   if (how == ch04::Ended::finished && journal->cleanups >= 1) {
-    diagnose("cancellation-swallowed",
+    diagnose(diagnoses::cancellation_swallowed,
              "the task cleaned up and then returned normally, so the canceller saw it *finish*: "
              "after the cleanup, rethrow the cancellation (`throw;`), as Python's `raise` in "
              "`except CancelledError`");
@@ -245,7 +238,7 @@ TEST_F(CancelTask, TheTaskCleansUpExactlyOnceAndRethrowsTheCancellation) {
   auto t = trace(1);
   if (!stopped_at_the_cancel(t, *journal, t.ms(ending.cancelled_at), true, 2)) return;
   if (!ending.error) {
-    diagnose("cancellation-swallowed",
+    diagnose(diagnoses::cancellation_swallowed,
              "the task was cancelled but returned normally: whoever awaits it cannot tell it was "
              "cancelled. After the cleanup, rethrow (`throw;`) so operation_aborted comes out");
     return;

@@ -3,6 +3,7 @@
 #include "ex4_deadline.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <gtest/gtest.h>
@@ -19,6 +20,8 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::delay_target;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::tolerant_ms;
@@ -27,7 +30,7 @@ using std::chrono::milliseconds;
 
 // One step: a request to /delay/{ms}ms; its result is ms.
 asio::awaitable<int> step(AsyncClient client, int ms) {
-  std::string target = "/delay/" + std::to_string(ms) + "ms";
+  std::string target = delay_target(ms);
   co_await client.get(std::move(target));
   co_return ms;
 }
@@ -107,7 +110,7 @@ TEST_F(Deadline, ThreeStepsOf150MsUnderA400MsBudgetTimeOutDuringTheThirdStep) {
   ASSERT_EQ(t.size(), 3u) << "the first two steps fit, the third is started and cut off";
   const auto& third = t.records()[2];
   if (third.outcome == Outcome::completed) {
-    diagnose("request-not-aborted",
+    diagnose(diagnoses::request_not_aborted,
              "DeadlineExceeded came at " + std::to_string(int(ended_ms)) + " ms, but the server "
                  "saw the third step run on to its end: the step running at the deadline must be "
                  "cancelled, not left behind");
@@ -151,7 +154,7 @@ TEST_F(Deadline, StepsThatFitTheBudgetReturnTheirResultsInOrderAsSoonAsTheLastFi
   EXPECT_TRUE(t.sequential());
   EXPECT_LE(ended_ms, 150 + tolerant_ms(200));  // a loaded machine may add 100+ ms; the budget is 400
   if (run_ms >= kBudget - 5.0) {
-    diagnose("timer-left-armed",
+    diagnose(diagnoses::timer_left_armed,
              "run_steps returned at " + std::to_string(int(ended_ms)) + " ms, but the event loop "
                  "stayed busy until " + std::to_string(int(run_ms)) + " ms: the deadline timer "
                  "was left armed after the last step. Cancel it (or let it die with run_steps) "
@@ -206,7 +209,7 @@ TEST_F(Deadline, AStepsOwnErrorReachesTheCallerAtOnceAndEndsTheSequence) {
     return;
   }
   if (failure.empty()) {
-    diagnose("error-swallowed",
+    diagnose(diagnoses::error_swallowed,
              "step 2 failed, but run_steps returned normally (" + std::to_string(t.size()) +
                  " requests): a step's exception must reach the caller and end the sequence");
     return;
