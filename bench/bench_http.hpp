@@ -12,12 +12,14 @@
 #include <boost/asio/write.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,21 @@ inline long resident_kb(int pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
   }
   return -1;
+}
+
+// CPU time a process has used so far (user + system), in ms; -1 when it cannot be read.
+inline double cpu_ms(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line) || line.rfind(')') == std::string::npos) return -1;
+  std::istringstream fields(line.substr(line.rfind(')') + 2));
+  std::string field;
+  double user = 0, system = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {  // utime and stime are fields 14 and 15
+    if (i == 14) user = std::stod(field);
+    if (i == 15) system = std::stod(field);
+  }
+  return (user + system) * 1000.0 / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 inline double percentile(std::vector<double> v, double p) {

@@ -4,7 +4,8 @@
 // the accept queue and the server's loop as a user would. Beside them, from the server's own
 // trace (unless --no-trace, for peer servers without one): how many requests it held at once
 // and how late each response started (arrival → response start, minus the delay). And the
-// server's resident memory while holding them.
+// server's resident memory while holding them, and the server's CPU time per request (user +
+// system: what the machine's load cannot inflate).
 // --get-seconds S: instead, <connections> keep-alive connections ask GET /get one request
 // after another for S seconds; prints the answers per second.
 #include "bench_http.hpp"
@@ -51,10 +52,11 @@ std::string fetch_body(const tcp::endpoint& server, const std::string& request) 
   return body == std::string::npos ? std::string{} : bytes.substr(body + 4);
 }
 
-int measure_get_rate(const tcp::endpoint& server, int connections, double seconds) {
+int measure_get_rate(const tcp::endpoint& server, int connections, double seconds, int server_pid) {
   asio::io_context io{1};
   std::uint64_t answered = 0;
   int failed = 0;
+  const double cpu_before = server_pid ? cpu_ms(server_pid) : -1;
   const auto start = Clock::now();
   const auto until =
       start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
@@ -66,9 +68,14 @@ int measure_get_rate(const tcp::endpoint& server, int connections, double second
                    });
   }
   io.run();
-  fmt::print("{:.0f} req/s ({} answers in {:.1f} s over {} keep-alive connections, {} failed)\n",
+  // The server's CPU per answer says what one core could serve, whatever else ran meanwhile.
+  const std::string cpu = server_pid && answered
+                              ? fmt::format(", server CPU {:.1f} us per answer",
+                                            1000 * (cpu_ms(server_pid) - cpu_before) / answered)
+                              : "";
+  fmt::print("{:.0f} req/s ({} answers in {:.1f} s over {} keep-alive connections, {} failed{})\n",
              answered / (ms_since(start) / 1000), answered, ms_since(start) / 1000, connections,
-             failed);
+             failed, cpu);
   return failed == 0 ? 0 : 1;
 }
 
@@ -95,11 +102,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   raise_open_file_limit();
   const tcp::endpoint server{asio::ip::make_address("127.0.0.1"), port};
-  if (get_seconds > 0) return measure_get_rate(server, connections, get_seconds);
+  if (get_seconds > 0) return measure_get_rate(server, connections, get_seconds, server_pid);
 
   const std::string tag = fmt::format("capacity-{}", concurrency);
   if (!no_trace) fetch_body(server, request_bytes("POST", "/trace/reset?tag=" + tag));
   const long rss_before = server_pid ? resident_kb(server_pid) : -1;
+  const double cpu_before = server_pid ? cpu_ms(server_pid) : -1;
 
   asio::io_context io{1};
   int ok = 0, failed = 0;
@@ -122,6 +130,7 @@ int main(int argc, char** argv) {
   asio::steady_timer sample{io, std::chrono::milliseconds{delay_ms / 2}};
   sample.async_wait([&](auto) { rss_held = server_pid ? resident_kb(server_pid) : -1; });
   io.run();
+  const double cpu_used = server_pid ? cpu_ms(server_pid) - cpu_before : 0;
 
   std::string held = "-", p50 = "-", p99 = "-", max = "-";
   if (!no_trace) {
@@ -142,9 +151,10 @@ int main(int argc, char** argv) {
   const double per_conn_kb =
       (rss_held > 0 && rss_before > 0) ? double(rss_held - rss_before) / concurrency : 0;
   fmt::print(
-      "{:>11} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>10.1f} {:>10} {:>10} {:>10} {:>10} {:>8.1f}",
+      "{:>11} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>10.1f} {:>10} {:>10} {:>10} {:>10} {:>8.1f} "
+      "{:>11.0f}",
       concurrency, held, failed, percentile(seen, 50), percentile(seen, 99), maximum(seen), p50,
-      p99, max, rss_held, per_conn_kb);
+      p99, max, rss_held, per_conn_kb, cpu_used > 0 ? 1000 * cpu_used / concurrency : 0);
   if (!first_error.empty()) fmt::print(stderr, "first client error: {}\n", first_error);
   return failed == 0 ? 0 : 1;
 }

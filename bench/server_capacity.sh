@@ -6,10 +6,13 @@
 #       arrival → response start minus the delay (ms);
 #   RSS KB, KB/conn — the server's resident memory halfway through the delay, and its growth
 #       per held connection;
+#   CPU us/req — the server's CPU time (user + system) over the level per request: the cost
+#       the machine's load cannot inflate;
 #   overflows/drops — the kernel's TcpExt ListenOverflows and ListenDrops counters over the
 #       level (connection attempts dropped because an accept queue was full: machine-wide,
 #       so run it on a quiet machine).
-# Then GET /get answers per second (50 keep-alive connections, 5 s). The same rows for the
+# Then GET /get answers per second (50 keep-alive connections, 5 s) and the server's CPU time
+# per answer (1,000,000 / it = what one idle core would serve). The same rows for the
 # aiohttp delay server in bench/python/ when /usr/bin/python3 has aiohttp (Debian:
 # python3-aiohttp), measured by the same client in the same run; otherwise said and skipped.
 #   bench/server_capacity.sh [build-dir] [levels…]    default levels: 100 1000 5000 10000
@@ -50,8 +53,8 @@ start_peer() {
 
 echo "$delayserver; open-file limit $(ulimit -n); somaxconn $(cat /proc/sys/net/core/somaxconn);" \
   "2 s delay per request; a fresh server per level; $(load_average)"
-printf '%-8s %11s %8s %7s %10s %10s %10s %10s %10s %10s %10s %8s %16s\n' server concurrent held failed \
-  "client p50" "client p99" "client max" "trace p50" "trace p99" "trace max" "RSS KB" "KB/conn" "overflows/drops"
+printf '%-8s %11s %8s %7s %10s %10s %10s %10s %10s %10s %10s %8s %11s %16s\n' server concurrent held failed \
+  "client p50" "client p99" "client max" "trace p50" "trace p99" "trace max" "RSS KB" "KB/conn" "CPU us/req" "overflows/drops"
 for kind in $servers; do
   trace_flag=
   [ "$kind" = bundled ] || trace_flag=--no-trace
@@ -68,7 +71,7 @@ done
 if [ "$get_seconds" != 0 ]; then
   for kind in $servers; do
     start_peer "$kind"
-    printf '%-8s GET /get: %s\n' "$kind" "$("$build/bench/server_capacity" --port "$port" --get-seconds "$get_seconds" || true)"
+    printf '%-8s GET /get: %s\n' "$kind" "$("$build/bench/server_capacity" --port "$port" --get-seconds "$get_seconds" --server-pid "$server" || true)"
     stop_server
   done
 fi
