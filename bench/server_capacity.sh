@@ -19,6 +19,7 @@
 #   DELAYSERVER=/path/to/delayserver bench/server_capacity.sh …   another server binary
 #                                                     (e.g. an older build, for before/after)
 #   PEER=none …   skip the aiohttp rows;  GET_SECONDS=0 …   skip the /get rates
+#   PYTHON=/path/to/python3 …   the interpreter that runs the aiohttp server
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${1:-$root/build-release}
@@ -27,7 +28,7 @@ levels=${*:-100 1000 5000 10000}
 source "$root/bench/server_lib.sh"
 bench_build delayserver server_capacity
 delayserver=${DELAYSERVER:-$build/localserver/delayserver}
-python=/usr/bin/python3
+python=${PYTHON:-/usr/bin/python3}
 peer_script=$root/bench/python/aiohttp_delay_server.py
 get_seconds=${GET_SECONDS:-5}
 ulimit -n "$(ulimit -Hn)"
