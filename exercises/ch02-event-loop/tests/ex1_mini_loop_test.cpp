@@ -17,6 +17,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Stopwatch;
 using asynclings::testkit::tolerant_ms;
@@ -249,7 +250,7 @@ TEST(MiniLoop, AnIdleLoopSleepsUntilItsTimerInsteadOfSpinning) {
   figure("ticks", double(loop.tick()), "ticks", "<= 5");
   figure("cpu_ms", cpu, "ms", "almost none");
   if (loop.tick() > 50) {
-    diagnose("busy-wait",
+    diagnose(diagnoses::busy_wait,
              "the loop ran " + std::to_string(loop.tick()) + " ticks (" +
                  std::to_string(int(cpu)) + " ms of CPU) waiting for one 100 ms timer: with "
                  "nothing ready it went round again at once. Step 3 of the tick must sleep "

@@ -40,6 +40,7 @@ extern "C" int poll(struct pollfd* fds, nfds_t nfds, int timeout) {
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::process_cpu_ms;
 using asynclings::testkit::Stopwatch;
@@ -216,7 +217,7 @@ TEST(IoLoop, AnIdleLoopBurnsAlmostNoCpuWhileItWaits) {
   figure("wall_ms", wall, "ms", "300 to " + ms(300 + tolerant_ms(100)));
   figure("ticks", double(loop.tick()), "ticks", "a handful");
   if (cpu >= 10) {
-    diagnose("busy-wait",
+    diagnose(diagnoses::busy_wait,
              "the loop used " + ms(cpu) + " ms of CPU in " + ms(wall) + " ms of waiting: it "
              "spun, polling with a zero timeout tick after tick (" + std::to_string(loop.tick()) +
              " ticks). When nothing is ready, give poll() the time until the next timer as its "
@@ -330,7 +331,7 @@ TEST(IoLoop, TimersFireWithoutSpinningJustBeforeTheirDeadline) {
   const bool watched = !poll_watch::calls.empty();
   const bool never_waited = watched ? waits == 0 && short_waits == 0 : cpu > wall / 2;
   if (loop.tick() > 100 && never_waited) {
-    diagnose("busy-wait",
+    diagnose(diagnoses::busy_wait,
              "the loop used " + ms(cpu) + " ms of CPU in " + ms(wall) + " ms of waiting for "
              "timers (" + std::to_string(loop.tick()) + " ticks): poll() never waited. With "
              "nothing ready, give poll() the time until the next timer as its timeout");

@@ -17,6 +17,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Stopwatch;
 using asynclings::testkit::tolerant_ms;
@@ -267,7 +268,7 @@ TEST(CreateTask, AnExceptionInATaskReachesTheCoroutineThatAwaitsIt) {
     Log log;
     ch02::run_until_complete(loop, catches(loop, log));
     if (log == Log{"no exception"}) {
-      diagnose("exception-swallowed",
+      diagnose(diagnoses::exception_swallowed,
                "the task threw \"boom\", but `co_await task` in the coroutine awaiting it "
                "returned normally: await_resume() must rethrow the exception "
                "unhandled_exception() stored");
@@ -278,7 +279,7 @@ TEST(CreateTask, AnExceptionInATaskReachesTheCoroutineThatAwaitsIt) {
   ch02::Loop loop;
   try {
     ch02::run_until_complete(loop, fails_after(loop, 10ms, "top level"));
-    diagnose("exception-swallowed",
+    diagnose(diagnoses::exception_swallowed,
              "run_until_complete returned although the task threw: await_resume() must "
              "rethrow the stored exception");
   } catch (const std::runtime_error& e) {

@@ -20,6 +20,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Stopwatch;
 using asynclings::testkit::tolerant_ms;
@@ -33,7 +34,7 @@ class Benchmark : public asynclings::testkit::ServerTest {};
 bool diagnose_sequential_awaits(const TraceView& t, double wall) {
   figure("peak_in_flight", double(t.peak_in_flight()), "requests", "all of them at once");
   if (t.size() < 2 || !(t.sequential() || t.peak_in_flight() == 1)) return false;
-  diagnose("sequential-awaits",
+  diagnose(diagnoses::sequential_awaits,
            "the server saw the " + std::to_string(t.size()) + " requests one after another "
            "(never more than one in flight, " + ms(wall) + " ms in all): the coroutine awaited "
            "each response before sending the next request. co_await inside a loop is "
@@ -125,7 +126,7 @@ TEST_F(Benchmark, AFailedRequestComesOutOfTheConcurrentRun) {
   nowhere.port = unused_port();
   try {
     const auto done = ch02::fetch_concurrent(asynclings::client::AsyncClient{nowhere}, "/get", 3);
-    diagnose("error-lost",
+    diagnose(diagnoses::error_lost,
              "the three requests failed (connection refused), yet fetch_concurrent returned "
              "normally with " + std::to_string(done.size()) + " completion(s): the failures "
              "were dropped. co_spawn with `detached` throws exceptions away: give co_spawn a "

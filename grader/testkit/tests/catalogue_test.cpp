@@ -110,10 +110,6 @@ namespace {
 // Test files that still spell diagnoses of the catalogue out; each leaves this list once its
 // chapter's suite has been run with the catalogue's names (docs/diagnoses.md).
 const std::set<std::string> kNotYetOnTheCatalogue = {
-    "ch02-event-loop/tests/ex1_mini_loop_test.cpp",
-    "ch02-event-loop/tests/ex2_io_loop_test.cpp",
-    "ch02-event-loop/tests/ex3_loop_coroutines_test.cpp",
-    "ch02-event-loop/tests/ex4_benchmark_test.cpp",
     "ch05-blocking/tests/ex1_lag_monitor_test.cpp",
     "ch05-blocking/tests/ex2_offload_test.cpp",
     "ch05-blocking/tests/ex3_cpu_work_test.cpp",
