@@ -29,6 +29,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::tolerant_ms;
 
@@ -211,7 +212,7 @@ TEST(LagMonitor, StopCancelsThePendingTickAtOnce) {
     return;
   }
   if (run_ms >= bound) {
-    diagnose("timer-left-armed",
+    diagnose(diagnoses::timer_left_armed,
              "run() returned only after " + std::to_string(int(run_ms)) + " ms although stop() "
                  "came at 50 ms: the monitor's timer stayed armed until its next tick. stop() "
                  "must cancel the timer (timer_.cancel()), not only set the flag");
@@ -256,7 +257,7 @@ TEST(AsyncSleep, LeavesTheLoopFreeWhileItWaits) {
   figure("max_loop_lag_ms", run.max_lag_ms, "ms", "< " + std::to_string(int(bound)));
   figure("wall_ms", run.wall_ms, "ms", "about 150 (the two sleeps overlap)");
   if (run.max_lag_ms >= bound) {
-    diagnose("blocked-the-loop",
+    diagnose(diagnoses::blocked_the_loop,
              "the loop was blocked for " + std::to_string(int(run.max_lag_ms)) +
                  " ms: async_sleep froze the thread (std::this_thread::sleep_for?) instead of "
                  "suspending the coroutine. Wait on a steady_timer with "

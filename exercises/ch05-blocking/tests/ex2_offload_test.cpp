@@ -27,6 +27,7 @@ namespace asio = boost::asio;
 using asynclings::client::BlockingClient;
 using asynclings::client::Response;
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::tolerant_ms;
 
@@ -38,7 +39,7 @@ std::string ms(double v) { return std::to_string(int(v)); }
 bool loop_was_blocked(double max_lag_ms, double bound_ms, const std::string& what) {
   figure("max_loop_lag_ms", max_lag_ms, "ms", "< " + ms(bound_ms));
   if (max_lag_ms < bound_ms) return false;
-  diagnose("blocked-the-loop",
+  diagnose(diagnoses::blocked_the_loop,
            "the loop was blocked for " + ms(max_lag_ms) + " ms: " + what +
                " ran on the loop's own thread, so nothing else could run meanwhile. Run it "
                "on the pool: co_await to_thread(pool, [=] { return client.get(target); })");
@@ -75,7 +76,7 @@ TEST_F(ToThread, RunsTheFunctionOnAPoolThreadAndResumesTheCallerOnTheLoopThread)
     return;
   }
   if (t.after != t.loop) {
-    diagnose("wrong-thread",
+    diagnose(diagnoses::wrong_thread,
              "the code after co_await to_thread(...) ran on a pool thread, not on the loop's "
              "thread: everything the caller touches next (its locals, the loop's objects) is "
              "now touched from another thread. Let co_spawn(pool, job, use_awaitable) bring "
@@ -134,7 +135,7 @@ TEST_F(FetchAllOffloaded, SixBlockingCallsOverlapAndFinishInAboutOneDelay) {
       loop_was_blocked(run.max_lag_ms, tolerant_ms(kDelayMs / 2), "a blocking GET"))
     return;
   if (t.size() == std::size_t(kCalls) && t.sequential()) {
-    diagnose("sequential-offload",
+    diagnose(diagnoses::sequential_offload,
              "the server saw the calls one after another: each to_thread was awaited before "
              "the next was started. Start them all (co_spawn each with deferred into a "
              "parallel group), then wait for all");
@@ -165,7 +166,7 @@ TEST_F(FetchAllOffloaded, ReturnsNothingForNoTargetsAtOnce) {
         dynamic_cast<const std::future_error*>(&e) == nullptr)
       throw;
     pool.join();
-    diagnose("empty-group-hangs",
+    diagnose(diagnoses::empty_group_hangs,
              std::string("fetch_all_offloaded with no targets never finished (") + e.what() +
                  "): a parallel group of no operations never completes in Asio 1.81. Return "
                  "an empty vector at once when there are no targets");
@@ -194,7 +195,7 @@ TEST_F(FetchAllOffloaded, AFailingCallReachesTheCallerAsItsException) {
   pool.join();
   figure("outcome", 0, "", outcome.empty() ? "the call's exception" : outcome);
   if (!outcome.empty()) {
-    diagnose("error-swallowed",
+    diagnose(diagnoses::error_swallowed,
              "every call threw on its pool thread, yet fetch_all_offloaded " + outcome +
                  ": the exceptions were dropped. The parallel group hands you one "
                  "exception_ptr per call: rethrow the first that is set "

@@ -26,6 +26,7 @@ namespace {
 
 namespace asio = boost::asio;
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Stopwatch;
 using asynclings::testkit::tolerant_ms;
@@ -74,7 +75,7 @@ bool loop_stayed_responsive(const ch05_test::Probed<std::uint64_t>& run, const s
   figure("max_loop_lag_ms", run.max_lag_ms, "ms", "< " + ms(bound) + " (half the counting, at least 40)");
   figure("probe_ticks", double(run.ticks), "ticks", ">= 3");
   if (run.max_lag_ms >= bound) {
-    diagnose("cpu-on-the-loop",
+    diagnose(diagnoses::cpu_on_the_loop,
              "the loop was blocked for " + ms(run.max_lag_ms) + " ms of the " + ms(run.wall_ms) +
                  " ms the counting took: " + who +
                  " computed on the loop's own thread without giving the loop a turn. A "
@@ -116,7 +117,7 @@ TEST(CountPrimesOffloaded, ResumesTheCallerOnTheLoopThread) {
   const auto run = ch05_test::run_probed(work(pool.get_executor()));
   pool.join();
   if ((run.value & 1) == 0) {
-    diagnose("wrong-thread",
+    diagnose(diagnoses::wrong_thread,
              "the code after co_await count_primes_offloaded(...) ran on a pool thread, not on "
              "the loop's: the coroutine hopped to the pool and stayed there. co_await "
              "co_spawn(pool, job, use_awaitable) brings the caller back to its own executor");

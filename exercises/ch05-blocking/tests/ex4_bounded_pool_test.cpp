@@ -21,6 +21,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::tolerant_ms;
 
@@ -50,7 +51,7 @@ class BoundedPool : public asynclings::testkit::ServerTest {
     const double lag_bound = tolerant_ms(kDelayMs * 3 / 4);
     figure("max_loop_lag_ms", run.max_lag_ms, "ms", "< " + ms(lag_bound));
     if (peak > threads) {
-      diagnose("pool-size-ignored",
+      diagnose(diagnoses::pool_size_ignored,
                "the server saw " + std::to_string(peak) + " calls in flight at once with a pool "
                "of " + std::to_string(threads) + " threads: the pool's size is the bound. Make "
                "boost::asio::thread_pool pool(threads), not one thread per call");
@@ -61,7 +62,7 @@ class BoundedPool : public asynclings::testkit::ServerTest {
       // keeps the next call from starting. A late probe alone, with every call in flight as
       // it should be, is a loaded machine, not a mistake.
       if (run.max_lag_ms >= lag_bound) {
-        diagnose("blocked-the-loop",
+        diagnose(diagnoses::blocked_the_loop,
                  "the loop was blocked for " + ms(run.max_lag_ms) + " ms and the server saw at "
                  "most " + std::to_string(peak) + " calls at once: a blocking call (or a "
                  "blocking wait for one) ran on the loop's own thread. Every client.get belongs "
@@ -69,7 +70,7 @@ class BoundedPool : public asynclings::testkit::ServerTest {
         return false;
       }
       if (peak <= 1 && t.sequential()) {
-        diagnose("sequential-offload",
+        diagnose(diagnoses::sequential_offload,
                  "the server saw the calls one after another: each was awaited before the next "
                  "was queued, so the pool had one job at a time. Queue them all, then wait for "
                  "all (co_spawn each with deferred into a parallel group)");
@@ -113,7 +114,7 @@ TEST_F(BoundedPool, RefusesZeroThreadsBeforeSendingAnything) {
     const auto run = ch05_test::run_probed(ch05::fetch_all_on_pool(0, blocking_client(), delay_targets(2)),
                                            std::chrono::milliseconds{5}, std::chrono::milliseconds{2000});
     figure("requests_sent", double(trace_now().size()), "", "0");
-    diagnose("zero-threads-accepted",
+    diagnose(diagnoses::zero_threads_accepted,
              "fetch_all_on_pool(0, …) returned " + std::to_string(run.value.size()) +
                  " responses instead of refusing: a pool of 0 threads is a mistake of the "
                  "caller's, and quietly using 1 (or any other number) hides it. Throw "
@@ -133,7 +134,7 @@ TEST_F(BoundedPool, ReturnsNothingForNoTargetsAtOnce) {
     if (dynamic_cast<const std::runtime_error*>(&e) == nullptr &&
         dynamic_cast<const std::future_error*>(&e) == nullptr)
       throw;
-    diagnose("empty-group-hangs",
+    diagnose(diagnoses::empty_group_hangs,
              std::string("fetch_all_on_pool with no targets never finished (") + e.what() +
                  "): a parallel group of no operations never completes in Asio 1.81. Return "
                  "an empty vector at once when there are no targets");
@@ -156,7 +157,7 @@ TEST_F(BoundedPool, AFailingCallReachesTheCallerAsItsException) {
   }
   figure("outcome", 0, "", outcome.empty() ? "the call's exception" : outcome);
   if (!outcome.empty()) {
-    diagnose("error-swallowed",
+    diagnose(diagnoses::error_swallowed,
              "every call threw on its pool thread, yet fetch_all_on_pool " + outcome +
                  ": the exceptions were dropped. Rethrow the first exception_ptr the parallel "
                  "group gives you (std::rethrow_exception) before returning the responses");

@@ -110,10 +110,6 @@ namespace {
 // Test files that still spell diagnoses of the catalogue out; each leaves this list once its
 // chapter's suite has been run with the catalogue's names (docs/diagnoses.md).
 const std::set<std::string> kNotYetOnTheCatalogue = {
-    "ch05-blocking/tests/ex1_lag_monitor_test.cpp",
-    "ch05-blocking/tests/ex2_offload_test.cpp",
-    "ch05-blocking/tests/ex3_cpu_work_test.cpp",
-    "ch05-blocking/tests/ex4_bounded_pool_test.cpp",
     "ch06-patterns/tests/ex1_rate_limit_test.cpp",
     "ch06-patterns/tests/ex2_retry_test.cpp",
     "ch06-patterns/tests/ex3_pipeline_test.cpp",
