@@ -1,6 +1,7 @@
 #include "commands.hpp"
 #include "process.hpp"
 #include "progress.hpp"
+#include "reference_run.hpp"
 #include "render.hpp"
 #include "resolve.hpp"
 #include "watch_progress.hpp"
@@ -55,8 +56,12 @@ int run_check(const CheckOptions& options) {
     if (interrupted()) break;
     const std::string target = options.solutions ? solution_target(*chapter, *exercise) : exercise_target(*chapter, *exercise);
     const auto stamp = edited_files_stamp(*chapter, *exercise);
-    ExerciseReport r = grade_target(session, *chapter, *exercise, target, report.variant,
-                                    options.common.quiet ? BuildObserver{} : build_display.observer());
+    const BuildObserver observer =
+        options.common.quiet ? BuildObserver{} : build_display.observer();
+    ExerciseReport r = grade_target(session, *chapter, *exercise, target, report.variant, observer);
+    // A failed test's expected picture is the reference solution's run of it (every test's, in HTML).
+    if (wants_reference_run(r, options.format == "html"))
+      attach_reference_run(session, *chapter, *exercise, r, observer);
     build_display.clear();
     if (track) {
       auto& p = progress.at(*chapter, *exercise);

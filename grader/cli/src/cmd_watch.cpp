@@ -10,6 +10,7 @@
 #include "hints.hpp"
 #include "process.hpp"
 #include "progress.hpp"
+#include "reference_run.hpp"
 #include "render.hpp"
 #include "resolve.hpp"
 #include "watch_keys.hpp"
@@ -196,9 +197,13 @@ ExerciseReport Watch::check(CheckReason reason, const std::set<std::string>& sav
 
   reload_progress();
   const auto stamp_before = edited_files_stamp(chapter_, *exercise_);
-  ExerciseReport report =
-      grade_target(session_, chapter_, *exercise_, exercise_target(chapter_, *exercise_), "exercise",
-                   options_.common.quiet ? BuildObserver{} : build_display_.observer());
+  const BuildObserver observer =
+      options_.common.quiet ? BuildObserver{} : build_display_.observer();
+  ExerciseReport report = grade_target(session_, chapter_, *exercise_,
+                                       exercise_target(chapter_, *exercise_), "exercise", observer);
+  // A failed test is drawn beside the reference solution's run of it (cached after the first).
+  if (wants_reference_run(report, false))
+    attach_reference_run(session_, chapter_, *exercise_, report, observer);
   build_display_.clear();
   auto& progress = progress_.at(chapter_, *exercise_);
   // Recorded in memory even for a submission: that is how the loop knows to move on.

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -58,6 +59,10 @@ struct ExerciseReport {
   int hints_total = 0;
   int hints_read = 0;
   ExpectedShapes expected_shapes;  // how a correct solution places each test's requests
+  // The reference solution's trace of each test ("Suite.Name"), from its own run of the same
+  // tests (reference_run.hpp); the expected pictures are drawn from it when present.
+  std::map<std::string, std::vector<TraceRequest>> reference_traces;
+  std::string reference_note;  // why there is no reference run (the pictures fall back)
 
   int passed_count() const;
   int failed_count() const;

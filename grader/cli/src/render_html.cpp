@@ -121,8 +121,15 @@ std::string timelines(const TestResult& t, const ExerciseReport& e) {
   if (t.trace.empty()) return {};
   const auto actual = actual_bars(t.trace);
   const auto shape = e.expected_shapes.for_test(t.full_name());
+  // The reference solution's own run of this test when there is one; else the student's
+  // requests placed by the shape.
+  const auto reference = e.reference_traces.find(t.full_name());
+  const bool from_reference = reference != e.reference_traces.end() && !reference->second.empty();
   std::vector<TimelineBar> planned;
-  if (shape) planned = expected_bars(t.trace, *shape);
+  if (from_reference)
+    planned = actual_bars(reference->second);
+  else if (shape)
+    planned = expected_bars(t.trace, *shape);
   SvgTimelineOptions options;
   options.test_name = t.full_name();
   // One scale for both drawings, so lengths compare at a glance.
@@ -132,13 +139,23 @@ std::string timelines(const TestResult& t, const ExerciseReport& e) {
   std::string out = "<div class=\"timelines\">\n";
   out += fmt::format("<figure class=\"timeline actual\"><figcaption>{} request{} as the server saw them</figcaption>\n{}\n</figure>\n",
                      actual.size(), actual.size() == 1 ? "" : "s", draw_svg_timeline(actual, options));
-  if (shape) {
+  if (shape || from_reference) {
     SvgTimelineOptions expected = options;
     expected.style = BarStyle::expected;
     expected.mark.reset();  // the cut-off is a measurement, not part of the shape
-    expected.caption = "the same requests placed as a correct solution would: " + to_string(*shape);
-    out += fmt::format("<figure class=\"timeline expected\"><figcaption>expected shape: <b>{}</b></figcaption>\n{}\n</figure>\n",
-                       esc(to_string(*shape)), draw_svg_timeline(planned, expected));
+    const std::string shape_name =
+        shape ? to_string(*shape) : std::string("as the reference solution ran");
+    expected.caption = from_reference
+                           ? "the requests of a correct solution's run of " + t.full_name()
+                           : "the same requests placed as a correct solution would: " + shape_name;
+    const std::string source = from_reference ? "a correct solution's run"
+                                              : "your requests' durations, placed by the shape";
+    out += fmt::format(
+        "<figure class=\"timeline expected\" data-source=\"{}\"><figcaption>expected shape: "
+        "<b>{}</b> "
+        "<span class=\"source\">({})</span></figcaption>\n{}\n</figure>\n",
+        from_reference ? "reference" : "durations", esc(shape_name), esc(source),
+        draw_svg_timeline(planned, expected));
   }
   return out + "</div>\n";
 }
@@ -227,6 +244,8 @@ std::string exercise_section(const ExerciseReport& e) {
   if (e.time_limit_s > 0) counts += (counts.empty() ? "" : " &middot; ") + ("time limit " + format_number(e.time_limit_s) + " s");
   if (!counts.empty()) out += "<p class=\"counts\">" + counts + "</p>\n";
   if (!e.message.empty()) out += "<p class=\"message\"><b>" + esc(e.message) + "</b></p>\n";
+  if (!e.reference_note.empty())
+    out += "<p class=\"message reference-note\">" + esc(e.reference_note) + "</p>\n";
   if (e.stray_processes_killed > 0)
     out += fmt::format("<p class=\"message\">{} process(es) left running by the tests were killed</p>\n", e.stray_processes_killed);
   if (e.verdict == Verdict::compile_error) out += compile_error_block(e);

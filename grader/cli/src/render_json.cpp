@@ -1,4 +1,5 @@
 #include "render.hpp"
+#include "svg_timeline.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -25,6 +26,23 @@ json trace_summary(const std::vector<TraceRequest>& trace) {
   return {{"count", trace.size()}, {"completed", completed}, {"aborted", aborted},
           {"span_ms", last - first}, {"requests", requests}};
 }
+// The bars of a test's expected picture: the reference solution's run of the test when the
+// grader has one, else the test's own requests placed by its expected shape; null for neither.
+json expected_timeline(const TestResult& t, const ExerciseReport& e) {
+  const auto reference = e.reference_traces.find(t.full_name());
+  const bool from_reference = reference != e.reference_traces.end() && !reference->second.empty();
+  const auto shape = e.expected_shapes.for_test(t.full_name());
+  if (!from_reference && (!shape || t.trace.empty())) return nullptr;
+  json bars = json::array();
+  for (const auto& b :
+       from_reference ? actual_bars(reference->second) : expected_bars(t.trace, *shape))
+    bars.push_back({{"target", b.target},
+                    {"start_ms", b.start_ms},
+                    {"end_ms", b.end_ms},
+                    {"outcome", b.outcome}});
+  return {{"source", from_reference ? "reference" : "durations"}, {"bars", bars}};
+}
+
 }  // namespace
 
 std::string render_json(const Report& report) {
@@ -39,9 +57,11 @@ std::string render_json(const Report& report) {
                        {"time_ms", t.time_ms},
                        {"failures", t.failures},
                        {"diagnosis", t.diagnosis.empty() ? json(nullptr) : json(t.diagnosis)},
-                       {"diagnosis_detail", t.diagnosis_detail.empty() ? json(nullptr) : json(t.diagnosis_detail)},
+                       {"diagnosis_detail",
+                        t.diagnosis_detail.empty() ? json(nullptr) : json(t.diagnosis_detail)},
                        {"figures", figures},
-                       {"trace", trace_summary(t.trace)}});
+                       {"trace", trace_summary(t.trace)},
+                       {"expected_timeline", expected_timeline(t, e)}});
     }
     json compile_error = nullptr;
     if (e.compile_error) {
@@ -49,23 +69,25 @@ std::string render_json(const Report& report) {
       compile_error = {{"file", c.file}, {"line", c.line}, {"column", c.column}, {"message", c.message},
                        {"reading", c.reading}, {"log_file", e.build_log_file}};
     }
-    exercises.push_back({{"chapter", e.chapter},
-                         {"id", e.id},
-                         {"name", e.name},
-                         {"title", e.title},
-                         {"variant", e.variant},
-                         {"status", to_string(e.verdict)},
-                         {"message", e.message},
-                         {"elapsed_ms", e.elapsed_ms},
-                         {"build_ms", e.build_ms},
-                         {"time_limit_s", e.time_limit_s},
-                         {"tests_passed", e.passed_count()},
-                         {"tests_total", e.tests.size()},
-                         {"signal", e.signal.empty() ? json(nullptr) : json(e.signal)},
-                         {"running_test", e.running_test.empty() ? json(nullptr) : json(e.running_test)},
-                         {"crash_location", e.crash_location.empty() ? json(nullptr) : json(e.crash_location)},
-                         {"compile_error", compile_error},
-                         {"tests", tests}});
+    exercises.push_back(
+        {{"chapter", e.chapter},
+         {"id", e.id},
+         {"name", e.name},
+         {"title", e.title},
+         {"variant", e.variant},
+         {"status", to_string(e.verdict)},
+         {"message", e.message},
+         {"reference_note", e.reference_note.empty() ? json(nullptr) : json(e.reference_note)},
+         {"elapsed_ms", e.elapsed_ms},
+         {"build_ms", e.build_ms},
+         {"time_limit_s", e.time_limit_s},
+         {"tests_passed", e.passed_count()},
+         {"tests_total", e.tests.size()},
+         {"signal", e.signal.empty() ? json(nullptr) : json(e.signal)},
+         {"running_test", e.running_test.empty() ? json(nullptr) : json(e.running_test)},
+         {"crash_location", e.crash_location.empty() ? json(nullptr) : json(e.crash_location)},
+         {"compile_error", compile_error},
+         {"tests", tests}});
   }
   int passed = 0;
   for (const auto& e : report.exercises) passed += e.verdict == Verdict::passed;

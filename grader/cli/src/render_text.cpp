@@ -167,9 +167,19 @@ std::string render_exercise_text(const ExerciseReport& e, const Style& style, co
     if (failed && !t.trace.empty()) {
       TimelineOptions timeline;
       timeline.width = options.timeline_width;
+      // The reference solution's run of the same test beside it, on the same scale.
+      const auto reference = e.reference_traces.find(t.full_name());
+      const bool compare = reference != e.reference_traces.end() && !reference->second.empty();
+      if (compare)
+        timeline.span_ms = std::max(timeline_span_ms(t.trace), timeline_span_ms(reference->second));
       out += "      requests as the server saw them:\n" + indent(draw_timeline(t.trace, timeline), "      ");
+      if (compare)
+        out += "      a correct solution:\n" +
+               indent(draw_timeline(reference->second, timeline), "      ");
     }
   }
+  if (!e.reference_note.empty())
+    out += "  " + style.dim("(no correct-solution timeline: " + e.reference_note + ")") + "\n";
   if (e.verdict != Verdict::passed && e.hints_total > 0 && e.variant == "exercise") {
     if (e.hints_read < e.hints_total)
       out += "  " + style.cyan(fmt::format("hint {} of {}:", e.hints_read + 1, e.hints_total)) +

@@ -29,19 +29,27 @@ std::string format_ms(double ms) {
 
 }  // namespace
 
-std::string draw_timeline(const std::vector<TraceRequest>& input, const TimelineOptions& options) {
-  if (input.empty()) return {};
-  std::vector<TraceRequest> requests = input;
-  std::stable_sort(requests.begin(), requests.end(),
-                   [](const TraceRequest& a, const TraceRequest& b) { return a.arrival_ms < b.arrival_ms; });
-  double origin = requests.front().arrival_ms;
-  double end = origin;
+double timeline_span_ms(const std::vector<TraceRequest>& requests) {
+  if (requests.empty()) return 0;
+  double origin = requests.front().arrival_ms, end = origin;
+  for (const auto& r : requests) origin = std::min(origin, r.arrival_ms);
   for (const auto& r : requests) {
     end = std::max(end, r.arrival_ms);
     if (r.response_start_ms) end = std::max(end, *r.response_start_ms);
     if (r.finish_ms) end = std::max(end, *r.finish_ms);
   }
-  const double span = std::max(end - origin, 1.0);
+  return end - origin;
+}
+
+std::string draw_timeline(const std::vector<TraceRequest>& input, const TimelineOptions& options) {
+  if (input.empty()) return {};
+  std::vector<TraceRequest> requests = input;
+  std::stable_sort(
+      requests.begin(), requests.end(),
+      [](const TraceRequest& a, const TraceRequest& b) { return a.arrival_ms < b.arrival_ms; });
+  const double origin = requests.front().arrival_ms;
+  const double end = origin + timeline_span_ms(requests);
+  const double span = std::max(std::max(options.span_ms, end - origin), 1.0);
   const int width = std::max(options.width, 10);
   auto column = [&](double ms) {
     return std::clamp(static_cast<int>(std::floor((ms - origin) / span * (width - 1))), 0, width - 1);

@@ -199,6 +199,32 @@ TEST(HtmlReport, DrawsTheExpectedShapeOnlyForTestsThatHaveOne) {
   EXPECT_EQ(count(page, "<rect class=\"request"), 10u) << "planned bars are not counted as requests";
 }
 
+TEST(HtmlReport, TheExpectedPictureIsTheReferenceRunWhenThereIsOne) {
+  // The student's three requests ran out; the reference cut two of them at 100 ms.
+  const std::vector<TraceRequest> own = {request(1, 0, 300), request(2, 0, 100),
+                                         request(3, 0, 250)};
+  std::vector<TraceRequest> reference = {request(1, 0, 100, "client_aborted"), request(2, 0, 100),
+                                         request(3, 0, 100, "client_aborted")};
+  ExerciseReport e = exercise({test_with_trace("First", own)});
+  e.expected_shapes.every_test = ExpectedShape{ExpectedShape::Kind::concurrent, 0};
+  e.reference_traces["Gather.First"] = reference;
+  const std::string page = page_of({e});
+  EXPECT_NE(page.find("data-source=\"reference\""), std::string::npos);
+  const auto planned = rect_spans(svg_of(page, "expected", "Gather.First"), "planned");
+  const auto actual = rect_spans(svg_of(page, "actual", "Gather.First"), "request[^\"]*");
+  ASSERT_EQ(planned.size(), 3u);
+  ASSERT_EQ(actual.size(), 3u);
+  // One scale: every reference bar ends where the student's 100 ms request ends.
+  for (const auto& [from, to] : planned) EXPECT_NEAR(to, actual[1].second, 0.2);
+  EXPECT_GT(actual[0].second, planned[0].second + 100) << "the student's loser ran on";
+
+  e.reference_traces.clear();
+  e.reference_note = "this copy has no reference solution";
+  const std::string fallback = page_of({e});
+  EXPECT_NE(fallback.find("data-source=\"durations\""), std::string::npos);
+  EXPECT_NE(fallback.find("this copy has no reference solution"), std::string::npos);
+}
+
 TEST(HtmlReport, EscapesHostileTextEverywhere) {
   const std::string hostile = "<script>alert(\"x&y\")</script>";
   TestResult t = test_with_trace("Name" + hostile, {request(1, 0, 10)});

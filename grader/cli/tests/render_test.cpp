@@ -56,6 +56,55 @@ TEST(RenderText, AFailingExerciseShowsFiguresDiagnosisTimelineAndTheNextHint) {
   EXPECT_NE(text.find("hint 2 of 3: grader hint ch03 ex2"), std::string::npos) << text;
 }
 
+// The failing test of failing_exercise() with the reference solution's run of it: the first
+// request cut short by the client at 150 ms, the others as the server saw them.
+ExerciseReport with_reference_run() {
+  ExerciseReport e = failing_exercise();
+  e.expected_shapes.every_test = ExpectedShape{ExpectedShape::Kind::concurrent, 0};
+  auto& first = e.tests.front();
+  auto reference = first.trace;
+  reference.front().finish_ms = reference.front().arrival_ms + 1.0;
+  reference.front().outcome = "client_aborted";
+  e.reference_traces[first.full_name()] = reference;
+  return e;
+}
+
+TEST(RenderText, AFailingTestWithAReferenceRunShowsACorrectSolutionsTimelineBelowItsOwn) {
+  const std::string text = render_exercise_text(with_reference_run(), Style(false));
+  const auto own = text.find("requests as the server saw them:");
+  const auto correct = text.find("a correct solution:");
+  ASSERT_NE(own, std::string::npos) << text;
+  ASSERT_NE(correct, std::string::npos) << text;
+  EXPECT_LT(own, correct);
+  EXPECT_EQ(text.find("a correct solution:", correct + 1), std::string::npos)
+      << "one per failing test with a reference";
+  EXPECT_EQ(render_exercise_text(failing_exercise(), Style(false)).find("a correct solution:"),
+            std::string::npos);
+}
+
+TEST(RenderText, WithoutTheReferenceTheTextSaysWhy) {
+  ExerciseReport e = failing_exercise();
+  e.reference_note = "this copy has no reference solution (solutions/ch03-gather)";
+  EXPECT_NE(render_exercise_text(e, Style(false)).find("this copy has no reference solution"),
+            std::string::npos);
+}
+
+TEST(RenderJson, TheExpectedTimelineIsTheReferenceRunWhenThereIsOneElseTheShape) {
+  Report report;
+  report.exercises = {with_reference_run(), failing_exercise()};
+  report.exercises[1].expected_shapes.every_test =
+      ExpectedShape{ExpectedShape::Kind::concurrent, 0};
+  const auto j = nlohmann::json::parse(render_json(report));
+  const auto& from_reference = j["exercises"][0]["tests"][0]["expected_timeline"];
+  EXPECT_EQ(from_reference["source"], "reference");
+  EXPECT_EQ(from_reference["bars"][0]["outcome"], "client_aborted");
+  EXPECT_NEAR(from_reference["bars"][0]["end_ms"].get<double>() -
+                  from_reference["bars"][0]["start_ms"].get<double>(),
+              1.0, 1e-9);
+  EXPECT_EQ(j["exercises"][1]["tests"][0]["expected_timeline"]["source"], "durations");
+  EXPECT_TRUE(j["exercises"][0]["reference_note"].is_null());
+}
+
 TEST(RenderText, ACompileErrorShowsTheLocationTheLineTheReadingAndTheLogFile) {
   const std::string text = render_exercise_text(compile_error_exercise(), Style(false));
   EXPECT_NE(text.find("COMPILE ERROR"), std::string::npos);

@@ -105,3 +105,15 @@ TEST(Timeline, EveryRowFitsTheRequestedWidth) {
   for (const auto& line : lines(draw_timeline({r, request(2, 0, 50, "client_aborted")}, o)))
     if (line.rfind('#', 0) == 0) EXPECT_LE(line.size(), static_cast<std::size_t>(o.label_width + 1 + o.width + 2 + 20)) << line;
 }
+
+TEST(Timeline, ASharedSpanDrawsTwoTimelinesOnOneScale) {
+  // 100 ms of requests drawn on a 400 ms axis fill a quarter of the width.
+  TimelineOptions o;
+  o.width = 61;
+  EXPECT_DOUBLE_EQ(timeline_span_ms({request(1, 1000, 1100), request(2, 1050, 1080)}), 100.0);
+  o.span_ms = 400;
+  const auto rows = lines(draw_timeline({request(1, 1000, 1100)}, o));
+  ASSERT_GE(rows.size(), 3u);
+  EXPECT_NEAR(static_cast<double>(bar(rows[0], o).find('|')), 15.0, 1.0) << rows[0];
+  EXPECT_NE(rows[2].find("400 ms"), std::string::npos) << rows[2];
+}

@@ -63,4 +63,9 @@ copy_workbook() {
   cp -a "$SRC/exercises/ch01-generators" "$dest/exercises/"
   cp -a "$SRC/solutions/ch01-generators" "$dest/solutions/"
 }
+# with_chapter DEST CHAPTER: a chapter's exercises and solutions added to the copy at DEST.
+with_chapter() {
+  cp -a "$SRC/exercises/$2" "$1/exercises/"
+  cp -a "$SRC/solutions/$2" "$1/solutions/"
+}
 finish() { echo "e2e ok: $(basename "$0") in $((SECONDS - started)) s"; }
