@@ -64,6 +64,10 @@ void print_text(const std::vector<Finding>& findings, const Style& style) {
 }  // namespace
 
 int run_doctor(const DoctorOptions& options) {
+  // Probing compiles a small coroutine program: seconds, so say what is happening first.
+  if (options.format != "json")
+    std::fprintf(stderr,
+                 "grader doctor: checking the compiler, CMake, Boost and disk (a few seconds)\n");
   const auto findings = examine_machine(probe_machine(probe_options(options.common)));
   const bool any_problem =
       std::any_of(findings.begin(), findings.end(), [](const Finding& f) { return f.health == Health::problem; });
