@@ -108,8 +108,14 @@ void attach_reference_run(const Session& session, const Chapter& chapter, const 
                      (chapter.dir_name + "-" + exercise.id + ".json");
   auto traces = read_cache(cache, key.str());
   if (traces.empty()) {
+    // Said as what it is for: the student did not ask for the solution.
+    BuildObserver observer = build;
+    if (build.started)
+      observer.started = [&build](const std::string& target) {
+        build.started(target + " (a correct solution, for the expected picture)");
+      };
     const ExerciseReport reference = grade_target(
-        session, chapter, exercise, solution_target(chapter, exercise), "solution", build);
+        session, chapter, exercise, solution_target(chapter, exercise), "solution", observer);
     for (const auto& t : reference.tests)
       if (t.status == TestStatus::passed) traces[t.full_name()] = t.trace;
     if (reference.verdict == Verdict::passed) {
