@@ -1,7 +1,8 @@
 // The reference solution's own run of an exercise's tests, so a test's expected picture is
 // what a correct solution really does (cancelled losers cut short, staircases, limits) rather
 // than the student's requests rearranged. Built and run by the grader, kept per exercise in
-// <build>/grader-reference/, and run again when the solution or the test file changes.
+// <build>/grader-reference/, and run again when the solution, the test file or the testkit
+// changes.
 #pragma once
 
 #include "build_progress.hpp"
