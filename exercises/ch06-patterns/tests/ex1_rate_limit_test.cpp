@@ -29,6 +29,7 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::client::Response;
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::tolerant_ms;
@@ -198,7 +199,7 @@ TEST_F(RateLimit, ResponsesComeBackInTheOrderOfThePathsNotTheOrderTheyFinished) 
   if (order != std::vector<int>{0, 1, 2, 3}) {
     std::string got;
     for (int item : order) got += std::to_string(item) + " ";
-    diagnose("completion-order",
+    diagnose(diagnoses::completion_order,
              "the responses came back as items " + got + "— the order they finished in, not the order "
              "of the paths: give each path its own slot (the parallel group's result vector is in "
              "input order) instead of appending as they complete");
@@ -253,7 +254,7 @@ TEST_F(RateLimit, AFailingRequestGivesItsPermitBackTheOthersStillRunThenTheError
   }
   ASSERT_FALSE(r.hung) << "fetch_all never returned";
   if (!r.error) {
-    diagnose("error-swallowed", "the GET of path 0 threw, but fetch_all returned normally: after every path "
+    diagnose(diagnoses::error_swallowed, "the GET of path 0 threw, but fetch_all returned normally: after every path "
                                 "has ended, rethrow the first failure");
     return;
   }
@@ -300,7 +301,7 @@ TEST_F(RateLimit, CancellingFetchAllAbortsTheRequestsInFlightAndStartsNoMore) {
   figure("requests", double(t.size()), "", "2 (the two holding permits)");
   figure("completed", double(t.count(Outcome::completed)), "", "0");
   if (t.size() > 2 || t.count(Outcome::completed) > 0) {
-    diagnose("requests-left-running",
+    diagnose(diagnoses::requests_left_running,
              "after fetch_all was cancelled at " + std::to_string(int(cancel_ms)) + " ms the server saw " +
                  std::to_string(t.size()) + " requests, " + std::to_string(t.count(Outcome::completed)) +
                  " of them completed: the cancel must reach every request (run them in a parallel group "

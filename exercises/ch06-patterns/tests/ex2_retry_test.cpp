@@ -7,6 +7,7 @@
 #include "support.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <asynclings/todo.hpp>
@@ -26,22 +27,14 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::client::Response;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::rethrow_if_not_implemented;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::tolerant_ms;
 using asynclings::testkit::TraceView;
 using std::chrono::milliseconds;
 
 const ch06::RetryPolicy kPolicy{4, milliseconds{50}, milliseconds{20}};
-
-void rethrow_if_not_implemented(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const asynclings::NotImplemented&) {
-    throw;
-  } catch (...) {
-  }
-}
 
 class Retry : public asynclings::testkit::ServerTest {
  protected:
@@ -134,7 +127,7 @@ TEST_F(Retry, GivesUpAfterMaxAttemptsAndRethrowsTheLastErrorAtOnce) {
   auto t = trace(1);
   if (!check_attempts(t, std::size_t(kPolicy.max_attempts)) || !check_gaps(t)) return;
   if (!threw) {
-    diagnose("error-swallowed",
+    diagnose(diagnoses::error_swallowed,
              "after the last failed attempt get_with_retry returned normally: rethrow the last "
              "HttpError so the caller knows it gave up");
     return;

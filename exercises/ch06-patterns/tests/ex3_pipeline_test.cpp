@@ -26,6 +26,7 @@ namespace asio = boost::asio;
 using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::tolerant_ms;
@@ -271,7 +272,7 @@ TEST_F(Pipeline, AFailingItemStopsThePipelineAtOnceAndItsErrorReachesTheCaller) 
     return;
   }
   if (!o.error) {
-    diagnose("error-swallowed", "item 2 failed, yet run_pipeline returned normally: rethrow the failure");
+    diagnose(diagnoses::error_swallowed, "item 2 failed, yet run_pipeline returned normally: rethrow the failure");
     return;
   }
   if (started_after > 0 || completed > 0) {
@@ -308,7 +309,7 @@ TEST_F(Pipeline, CancellingThePipelineAbortsTheItemsInFlightAndLeavesNothingRunn
   figure("requests", double(t.size()), "", std::to_string(kConsumers) + " (the items in flight at the cancel)");
   figure("completed", double(t.count(Outcome::completed)), "", "0");
   if (t.size() > std::size_t(kConsumers) || t.count(Outcome::completed) > 0) {
-    diagnose("requests-left-running",
+    diagnose(diagnoses::requests_left_running,
              "after the cancel at 50 ms the server saw " + std::to_string(t.size()) + " items, " +
                  std::to_string(t.count(Outcome::completed)) + " of them completed: the cancel must reach "
                  "the producer and every consumer (one parallel group the caller awaits, not detached)");

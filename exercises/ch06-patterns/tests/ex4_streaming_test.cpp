@@ -5,6 +5,7 @@
 #include "support.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <asynclings/todo.hpp>
@@ -20,6 +21,7 @@ namespace {
 
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
+using asynclings::testkit::rethrow_if_not_implemented;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
 using asynclings::testkit::tolerant_ms;
@@ -49,16 +51,6 @@ std::function<bool(const std::string&)> recorder(std::shared_ptr<Handled> h, std
 int line_id(const std::string& line) {
   std::smatch m;
   return std::regex_search(line, m, std::regex("\"id\":\\s*(\\d+)")) ? std::stoi(m[1]) : -1;
-}
-
-void rethrow_if_not_implemented(std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const asynclings::NotImplemented&) {
-    throw;
-  } catch (...) {
-  }
 }
 
 class Streaming : public asynclings::testkit::ServerTest {

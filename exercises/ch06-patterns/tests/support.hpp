@@ -9,6 +9,7 @@
 //    others, so the server's trace still shows them.
 #pragma once
 
+#include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/trace_view.hpp>
 
 #include <boost/asio/as_tuple.hpp>
@@ -45,6 +46,7 @@ namespace ch06test {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
+using asynclings::testkit::is_operation_aborted;
 using std::chrono::milliseconds;
 
 // ---------------------------------------------------------------- loop lag
@@ -139,16 +141,6 @@ inline bool is_cancellation(std::exception_ptr e) {
   } catch (const boost::system::system_error& error) {
     return error.code() == asio::error::operation_aborted ||
            error.code() == asio::experimental::error::channel_cancelled;
-  } catch (...) {
-    return false;
-  }
-}
-
-inline bool is_operation_aborted(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& error) {
-    return error.code() == asio::error::operation_aborted;
   } catch (...) {
     return false;
   }
