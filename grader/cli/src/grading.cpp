@@ -339,10 +339,10 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   run_options.address_space_bytes = options.limit_address_space ? options.address_space_bytes : ~0ull;
   // Colours in the captured output would garble the excerpt we show.
   run_options.extra_env.push_back("GTEST_COLOR=no");
-  run_options.extra_env.push_back("ASYNCLINGS_PARTIAL_RESULTS=" + partial.string());
+  run_options.extra_env.push_back(std::string(protocol::kPartialResultsEnv) + "=" + partial.string());
   // The watchdog reports what a hung test waited for shortly before the limit.
   const auto limit_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options.time_limit).count();
-  if (limit_ms > 3000) run_options.extra_env.push_back("ASYNCLINGS_HANG_REPORT_AT_MS=" + std::to_string(limit_ms - 700));
+  if (limit_ms > 3000) run_options.extra_env.push_back(std::string(protocol::kHangReportAtEnv) + "=" + std::to_string(limit_ms - 700));
   if (options.confine) {
     run_options.writable_dir = dir;
     run_options.extra_env.push_back("TMPDIR=" + dir.string());

@@ -228,9 +228,9 @@ int main(int argc, char** argv) {
 #endif
   ::testing::InitGoogleTest(&argc, argv);
   if (g_channel.fd >= 0) ::testing::UnitTest::GetInstance()->listeners().Append(new ChannelEvents);
-  if (const char* partial = std::getenv("ASYNCLINGS_PARTIAL_RESULTS"); partial && *partial) {
+  if (const char* partial = std::getenv(asynclings::protocol::kPartialResultsEnv); partial && *partial) {
     ::testing::UnitTest::GetInstance()->listeners().Append(new PartialResults(partial));
-    const char* at = std::getenv("ASYNCLINGS_HANG_REPORT_AT_MS");
+    const char* at = std::getenv(asynclings::protocol::kHangReportAtEnv);
     if (const long at_ms = at ? std::atol(at) : 0; at_ms > 1500) start_hang_watchdog(partial, at_ms);
   }
   const int result = RUN_ALL_TESTS();
