@@ -28,6 +28,7 @@
 namespace {
 
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using ch07_test::fixed2;
 
@@ -117,7 +118,7 @@ TEST(CountHitsThreads, RefusesZeroThreadsWithInvalidArgument) {
   const auto chunks = napping_chunks(3);
   try {
     const auto got = ch07::count_hits_threads(chunks, 0);
-    diagnose("zero-threads-accepted",
+    diagnose(diagnoses::zero_threads_accepted,
              "count_hits_threads(chunks, 0) returned " + std::to_string(got) +
                  " instead of refusing: no thread can compute anything, so an answer is a lie. "
                  "Throw std::invalid_argument when threads == 0, before starting anything");

@@ -40,6 +40,7 @@ namespace {
 
 namespace asio = boost::asio;
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using ch07_test::fixed2;
 
@@ -219,7 +220,7 @@ TEST_F(ProcessPool, TwoWorkersHaveAJobEachAtTheSameTimeOnAnyMachine) {
   for (const auto& e : edges) peak = std::max(peak, now += e.second);
   figure("peak_jobs_in_progress", peak, "", "exactly " + std::to_string(kPoolSize));
   if (peak > int(kPoolSize)) {
-    diagnose("pool-size-ignored",
+    diagnose(diagnoses::pool_size_ignored,
              std::to_string(peak) + " jobs were in progress at once with a pool of " +
                  std::to_string(kPoolSize) + ": never more workers busy than pool_size");
     return;

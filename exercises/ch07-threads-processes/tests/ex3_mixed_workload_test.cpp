@@ -22,6 +22,7 @@ namespace {
 
 namespace asio = boost::asio;
 using asynclings::testkit::diagnose;
+namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Stopwatch;
 using ch07_test::fixed2;
@@ -108,7 +109,7 @@ class MixedWorkload : public asynclings::testkit::ServerTest {
     auto t = trace(kItems);
     figure(who + "_peak_in_flight", double(t.peak_in_flight()), "", std::to_string(kItems));
     if (t.peak_in_flight() < std::size_t(kItems)) {
-      diagnose("sequential-awaits",
+      diagnose(diagnoses::sequential_awaits,
                who + ": at most " + std::to_string(t.peak_in_flight()) + " of the " +
                    std::to_string(kItems) + " requests were in flight together: the items ran "
                    "one after another. Start every item's coroutine at once (a parallel group) "
@@ -145,7 +146,7 @@ TEST_F(MixedWorkload, AsyncWithOffloadingOverlapsTheRequestsAndComputesChunksInP
   for (const auto& r : results) on_loop += r.cpu.thread == loop ? 1 : 0;
   figure("chunks_on_the_loop", on_loop, "", "0");
   if (on_loop > 0) {
-    diagnose("cpu-on-the-loop",
+    diagnose(diagnoses::cpu_on_the_loop,
              std::to_string(on_loop) + " of the " + std::to_string(kItems) +
                  " chunks were computed on the loop's thread: co_await co_spawn(pool, "
                  "<a coroutine that returns crunch(chunk)>, use_awaitable) runs it on the pool");
@@ -171,7 +172,7 @@ TEST_F(MixedWorkload, NoItemsGiveNoResultsAtOnceInBothVersions) {
                                 std::chrono::seconds{2})
                           : run(ch07::process_async(async_client(), {}), std::chrono::seconds{2});
     } catch (const std::runtime_error& e) {
-      diagnose("empty-group-hangs",
+      diagnose(diagnoses::empty_group_hangs,
                std::string(offloaded ? "process_async_offloaded" : "process_async") +
                    " with no items never finished (" + e.what() + "): a parallel group of no "
                    "operations never completes in Asio 1.81. Return an empty vector at once "
