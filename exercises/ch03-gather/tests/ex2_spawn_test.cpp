@@ -53,6 +53,16 @@ std::string show(const Lines& lines) {
   return "[" + s + "]";
 }
 
+// "All done" in the log of a main_flow that threw the background's failure.
+bool diagnosed_all_done_on_failure(const Lines& lines) {
+  if (position(lines, "All done") < 0) return false;
+  diagnose("all-done-after-failure",
+           "the background work failed and main_flow threw its exception, but it logged \"All "
+           "done\" first (log " + show(lines) + "): \"All done\" means the background result is in "
+           "hand. Rethrow the failure before that line, not after it");
+  return true;
+}
+
 // Notes the moment main_flow came back (with a value or an exception).
 asio::awaitable<int> timed(asio::awaitable<int> flow, std::shared_ptr<Clock::time_point> returned_at) {
   try {
@@ -157,7 +167,7 @@ TEST_F(SpawnNowAwaitLater, AnExceptionInTheBackgroundWorkReachesTheCaller) {
     diagnose_hang();
     return;
   }
-  EXPECT_EQ(position(log->lines, "All done"), -1) << "log " << show(log->lines);
+  if (diagnosed_all_done_on_failure(log->lines)) return;
   ASSERT_NE(position(log->lines, "Main continues immediately"), -1)
       << "the caller should go on after spawning; log " << show(log->lines);
   auto t = trace(1);  // run() is over: every request main_flow made has been sent
@@ -221,9 +231,38 @@ TEST_F(SpawnNowAwaitLater, AFailureThatArrivesWhileTheCallerIsWaitingStillReache
                  "completion handler that sends the exception_ptr into a channel you then receive");
     return;
   }
-  EXPECT_EQ(position(log->lines, "All done"), -1) << "log " << show(log->lines);
+  if (diagnosed_all_done_on_failure(log->lines)) return;
   EXPECT_EQ(position(log->lines, "Background work done"), -1) << "log " << show(log->lines);
   EXPECT_NE(position(log->lines, "Main did some other work"), -1) << "log " << show(log->lines);
+}
+
+// The background request (50 ms) is over long before the caller's own work (150 ms) is, so its
+// outcome exists before anyone waits for it: it must be kept until main_flow asks for it.
+TEST_F(SpawnNowAwaitLater, AResultThatIsReadyBeforeTheCallerWaitsIsKeptForIt) {
+  auto log = std::make_shared<ch03::Log>();
+  int result = 0;
+  try {
+    result = run(ch03::main_flow(async_client(), "/delay/50ms", kOwnWork, log), std::chrono::seconds{2});
+  } catch (const std::runtime_error& e) {
+    if (!never_finished(e)) throw;
+    diagnose("early-outcome-lost",
+             "the background work finished (at about 50 ms) before main_flow waited for it "
+             "(after its own 150 ms), and main_flow never came back: the outcome was thrown away "
+             "because nobody was waiting yet. A channel's try_send with no room (a channel "
+             "built without a size hands over only to a receiver already waiting) drops it; a "
+             "timer cancelled before anyone waits on it wakes nobody. Give the channel room for "
+             "one, or check a done flag before waiting");
+    return;
+  }
+  auto t = trace(2);
+  ASSERT_EQ(t.size(), 2u) << "expected one background request and one of the caller's own";
+  const auto background = t.with_target_prefix("/delay/50ms");
+  ASSERT_EQ(background.size(), 1u);
+  EXPECT_EQ(result, int(background[0].id))
+      << "main_flow returns the background work's value (the request id it got back)";
+  const Lines expected{"Main continues immediately", "Background work done", "Main did some other work",
+                       "All done"};
+  EXPECT_EQ(log->lines, expected) << "log " << show(log->lines);
 }
 
 }  // namespace

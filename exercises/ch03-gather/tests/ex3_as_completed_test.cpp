@@ -6,8 +6,10 @@
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <stdexcept>
@@ -23,6 +25,7 @@ using asynclings::testkit::diagnose;
 using asynclings::testkit::delay_target;
 namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
+using asynclings::testkit::process_cpu_ms;
 using asynclings::testkit::Stopwatch;
 using asynclings::testkit::tolerant_ms;
 
@@ -87,7 +90,11 @@ TEST_F(AsCompleted, HandlesEachResultAsSoonAsItArrives) {
     handled->push_back(Handled{index, value, Clock::now()});
   };
   auto returned_at = std::make_shared<Clock::time_point>();
+  Stopwatch wall;
+  const double cpu_before = process_cpu_ms();
   run(timed(ch03::as_completed(std::move(work), on_result), returned_at));
+  const double cpu_ms = process_cpu_ms() - cpu_before;
+  const double wall_ms = wall.elapsed_ms();
   auto t = trace(3);
   ASSERT_EQ(t.size(), 3u);
   ASSERT_EQ(handled->size(), 3u) << "on_result should be called once per awaitable";
@@ -108,6 +115,16 @@ TEST_F(AsCompleted, HandlesEachResultAsSoonAsItArrives) {
   // 300 ms request), which is not the same mistake as waiting for everything.
   std::vector<std::size_t> order;
   for (const auto& h : *handled) order.push_back(h.index);
+  std::vector<int> values;
+  for (const auto& h : *handled) values.push_back(h.value);
+  if (order == std::vector<std::size_t>{0, 1, 2} && values == std::vector<int>{100, 200, 300}) {
+    diagnose("wrong-index",
+             "on_result got the results in completion order (100, 200, 300 ms), but with the "
+             "indexes 0, 1, 2: you passed how many results had arrived so far, not the "
+             "awaitable's position in `work`. Send each awaitable's own input index along with "
+             "its value");
+    return;
+  }
   if (order == std::vector<std::size_t>{0, 1, 2}) {
     diagnose("input-order",
              "results were handled in input order (awaiting each one in turn), not in the order "
@@ -131,6 +148,18 @@ TEST_F(AsCompleted, HandlesEachResultAsSoonAsItArrives) {
                  "last result was handled (" + std::to_string(int(last_handled)) + " ms): the "
                  "caller went on while results were still coming in. Receive all N results "
                  "before returning");
+    return;
+  }
+  // A loop that waits correctly sleeps in the kernel: a few ms of CPU in 300 ms of waiting.
+  // One that polls (post, check, post…) spins the whole time. (Load only lowers the CPU a
+  // spinning loop gets, and a quarter of the wall time is far above a waiting loop's share.)
+  figure("cpu_ms", cpu_ms, "ms", "a few ms, far below a quarter of the wall time");
+  if (cpu_ms > wall_ms / 4) {
+    diagnose(diagnoses::busy_wait,
+             "as_completed used " + std::to_string(int(cpu_ms)) + " ms of CPU in " +
+                 std::to_string(int(wall_ms)) + " ms of waiting for three requests: it checked "
+                 "for results in a loop (post, look, post again) instead of sleeping until one "
+                 "arrives. co_await a channel's async_receive: it suspends until a result is sent");
     return;
   }
   EXPECT_EQ(order, (std::vector<std::size_t>{1, 2, 0})) << "expected the 100, 200, 300 ms results in that order";
@@ -219,6 +248,45 @@ TEST_F(AsCompleted, AFailureIsRethrownWhenItArrivesAfterTheEarlierResultsWereHan
   EXPECT_EQ(handled->front().value, 50);
   EXPECT_EQ(error, "status 503");
   EXPECT_LT(returned_ms, failed_ms + tolerant_ms(60));
+}
+
+// Four awaitables wait on one timer, so they finish in the same turn of the loop, before the
+// caller has handled the first: every result must still be handled, once each.
+asio::awaitable<int> on_shared_timer(std::shared_ptr<asio::steady_timer> timer, int value) {
+  co_await timer->async_wait(asio::use_awaitable);
+  co_return value;
+}
+
+TEST_F(AsCompleted, ResultsThatArriveTogetherAreEachHandledOnce) {
+  constexpr std::size_t kCount = 4;
+  auto handled = std::make_shared<std::vector<Handled>>();
+  std::function<void(std::size_t, int)> on_result = [handled](std::size_t index, int value) {
+    handled->push_back(Handled{index, value, Clock::now()});
+  };
+  auto together = [](std::function<void(std::size_t, int)> handle) -> asio::awaitable<void> {
+    auto timer = std::make_shared<asio::steady_timer>(co_await asio::this_coro::executor,
+                                                      std::chrono::milliseconds{50});
+    std::vector<asio::awaitable<int>> work;
+    for (std::size_t i = 0; i < kCount; ++i) work.push_back(on_shared_timer(timer, int(i) * 10));
+    co_await ch03::as_completed(std::move(work), std::move(handle));
+  };
+  try {
+    run(together(on_result), std::chrono::seconds{2});
+  } catch (const std::runtime_error& e) {
+    if (!never_finished(e)) throw;
+    diagnose("result-dropped",
+             "four results arrived together and as_completed never returned after handling " +
+                 std::to_string(handled->size()) + " of them: results that arrived while the "
+                 "caller was busy were thrown away (try_send on a channel that is full, or has no "
+                 "room at all, drops the message). Give the channel room for every result, or "
+                 "co_await async_send");
+    return;
+  }
+  std::vector<std::size_t> indexes;
+  for (const auto& h : *handled) indexes.push_back(h.index);
+  std::sort(indexes.begin(), indexes.end());
+  EXPECT_EQ(indexes, (std::vector<std::size_t>{0, 1, 2, 3})) << "each index handled exactly once";
+  for (const auto& h : *handled) EXPECT_EQ(h.value, int(h.index) * 10) << "value for index " << h.index;
 }
 
 }  // namespace

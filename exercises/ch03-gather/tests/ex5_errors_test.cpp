@@ -12,6 +12,7 @@
 
 #include <future>
 #include <stdexcept>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -169,8 +170,9 @@ TEST_F(TaskGroup, FirstFailureCancelsTheSiblingsAndReachesTheCaller) {
   work.push_back(delayed(async_client(), 400));
   bool threw_failure = false;
   std::string wrong_error;
+  std::optional<std::vector<int>> returned;
   try {
-    run(ch03::task_group(std::move(work)));
+    returned = run(ch03::task_group(std::move(work)));
   } catch (const RequestFailed& e) {
     threw_failure = std::string(e.what()) == "deliberate failure after 100 ms";
   } catch (const boost::system::system_error& e) {
@@ -204,6 +206,14 @@ TEST_F(TaskGroup, FirstFailureCancelsTheSiblingsAndReachesTheCaller) {
     diagnose(diagnoses::wrong_error,
              "task_group threw \"" + wrong_error + "\", a cancelled sibling's error, instead of "
              "the failure that caused the cancelling: rethrow the first error in completion order");
+    return;
+  }
+  if (returned) {
+    diagnose(diagnoses::error_lost,
+             "one awaitable failed and its siblings were cancelled, but task_group returned " +
+                 std::to_string(returned->size()) + " values as if nothing had happened: the "
+                 "group's exception_ptrs hold the failure. Rethrow the first error in completion "
+                 "order");
     return;
   }
   EXPECT_TRUE(threw_failure) << "task_group should rethrow the RequestFailed the failing awaitable threw";
