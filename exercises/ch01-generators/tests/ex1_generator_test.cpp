@@ -306,4 +306,26 @@ TEST(Generator, MoveAssignmentReleasesTheOldFrameAndTakesTheNewOne) {
   expect_no_frames_left(kept, "after destroying the generator a frame was moved into");
 }
 
+// Moving a generator into itself (through a reference, as a swap or a container shuffle
+// does) must leave it as it was. The generator lives on the heap and is leaked when the
+// frame died, so a handle left dangling is reported instead of destroyed a second time.
+TEST(Generator, MoveAssigningAGeneratorToItselfKeepsItsFrame) {
+  LiveFrames frames;
+  auto* gen = new ch01::Generator<int>(counted(FrameToken{frames}, 3));
+  ch01::Generator<int>& same = *gen;
+  *gen = std::move(same);
+  if (frames.live == 0) {
+    diagnose(diagnoses::double_destroy,
+             "assigning a generator to itself destroyed the frame it still holds, so its "
+             "destructor would destroy it a second time: check `this != &other` before "
+             "releasing the old frame (or swap the handles)");
+    return;  // `gen` is leaked on purpose: its handle dangles
+  }
+  auto it = gen->begin();
+  ASSERT_NE(it, gen->end());
+  EXPECT_EQ(*it, 1);
+  delete gen;
+  expect_no_frames_left(frames, "after destroying a generator that was assigned to itself");
+}
+
 }  // namespace

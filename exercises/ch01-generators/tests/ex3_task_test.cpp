@@ -23,6 +23,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -284,7 +285,19 @@ TEST(Task, AwaitingRunsTheTaskAndResumesTheAwaiterWithItsValue) {
 
 TEST(Task, ExceptionReachesTheAwaiter) {
   EXPECT_EQ(ch01::sync_wait(reports(0)), "ok");
-  const std::string caught = ch01::sync_wait(reports(7));
+  std::string caught;
+  try {
+    caught = ch01::sync_wait(reports(7));
+  } catch (const asynclings::NotImplemented&) {
+    throw;
+  } catch (const CheckFailed&) {
+    diagnose("exception-skips-the-awaiter",
+             "the awaited task threw CheckFailed, and it came straight out of sync_wait: the "
+             "task awaiting it never saw it, so its catch block could not run. Keep the "
+             "exception in unhandled_exception() (std::current_exception()) and rethrow it from "
+             "await_resume(), in the awaiting coroutine");
+    return;
+  }
   if (caught == "ok") {
     diagnose(diagnoses::exception_swallowed,
              "the awaited task threw CheckFailed, but the co_await in the task awaiting it "
@@ -328,9 +341,11 @@ TEST(Task, EveryFrameIsDestroyedExactlyOnceAwaitedOrNot) {
 TEST(Task, SyncWaitRefusesATaskThatSuspendedOnSomethingElse) {
   try {
     ch01::sync_wait(waits_for_nothing_a_task_can_deliver());
-    ADD_FAILURE() << "the task was still suspended (it awaited std::suspend_always), but "
-                     "sync_wait returned: check handle.done() after resume() and throw "
-                     "std::logic_error when it is not";
+    diagnose("sync-wait-resumed-a-waiting-task",
+             "the task was still suspended (it awaited std::suspend_always, which nobody "
+             "resumes), but sync_wait returned a value: resuming it again in a loop forces "
+             "it past what it waits for. Resume once, check handle.done() and throw "
+             "std::logic_error when it is not");
   } catch (const asynclings::NotImplemented&) {
     throw;
   } catch (const std::logic_error&) {
@@ -362,7 +377,14 @@ TEST(Task, TenThousandNestedAwaitsDoNotOverflowTheStack) {
 class LazyAwaitable : public asynclings::testkit::ServerTest {};
 
 TEST_F(LazyAwaitable, SendsNothingUntilItIsAwaited) {
-  auto work = ch01::fetch_status(async_client(), "/status/201");
+  // The path is the caller's string, gone before the await (its memory goes to the next
+  // string of that size): the coroutine must have kept its own copy.
+  const std::string padding(48, 'p');
+  auto work = [&] {
+    std::string path = "/status/201?padding=" + padding;
+    return ch01::fetch_status(async_client(), path);
+  }();
+  const std::string reuse = "/status/404?padding=" + padding;
   std::this_thread::sleep_for(std::chrono::milliseconds{100});
   const auto before = trace_now().size();
   figure("requests_before_await", double(before), "requests", "0");
@@ -372,8 +394,30 @@ TEST_F(LazyAwaitable, SendsNothingUntilItIsAwaited) {
              "fetch_status a coroutine that does co_await client.get(path)");
     return;
   }
-  EXPECT_EQ(run(std::move(work)), 201);
-  EXPECT_EQ(trace(1).size(), 1u) << "awaiting it once sends exactly one request";
+  const char* dangles =
+      "the coroutine kept a reference to the caller's string, which was gone by the time it "
+      "was awaited. Take coroutine parameters by value (std::string path): the frame keeps its "
+      "own copy";
+  int status = 0;
+  try {
+    status = run(std::move(work));
+  } catch (const std::bad_alloc&) {  // a dead string's size read as a huge length
+    diagnose("path-dangles", std::string("awaiting fetch_status threw bad_alloc: ") + dangles);
+    return;
+  } catch (const std::length_error&) {
+    diagnose("path-dangles", std::string("awaiting fetch_status threw length_error: ") + dangles);
+    return;
+  }
+  const auto requests = trace(1);
+  const auto targets = requests.targets_by_arrival();
+  if (status != 201 && targets.size() == 1 && targets.front() != "/status/201?padding=" + padding) {
+    diagnose("path-dangles", "the request went to " + targets.front().substr(0, 12) +
+                                 "… instead of the path fetch_status was given: " + dangles);
+    return;
+  }
+  EXPECT_EQ(status, 201);
+  EXPECT_EQ(requests.size(), 1u) << "awaiting it once sends exactly one request";
+  EXPECT_EQ(reuse.size(), padding.size() + 20);
 }
 
 }  // namespace
