@@ -5,6 +5,7 @@
 // cancellation came back out of the task.
 #include "ex3_cancel_task.hpp"
 
+#include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
@@ -37,34 +38,8 @@ using std::chrono::milliseconds;
 constexpr milliseconds kTick{100};
 constexpr auto kLimit = std::chrono::seconds{5};
 
-// The test's own canceller: starts the task, emits a terminal cancel after <after> and returns
-// the exception the task ended with (null if it returned normally) and when it ended.
-struct Ending {
-  std::exception_ptr error;
-  Clock::time_point cancelled_at{};
-  Clock::time_point ended_at{};
-};
-
-asio::awaitable<Ending> cancel_by_hand(asio::awaitable<void> task, milliseconds after) {
-  auto ex = co_await asio::this_coro::executor;
-  auto ending = std::make_shared<Ending>();
-  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-  auto on_end = [ending, finished](std::exception_ptr e) {
-    ending->error = e;
-    ending->ended_at = Clock::now();
-    finished->cancel();
-  };
-  asio::cancellation_signal signal;
-  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(signal.slot(), on_end));
-  asio::steady_timer timer(ex, after);
-  co_await timer.async_wait(asio::use_awaitable);
-  ending->cancelled_at = Clock::now();
-  signal.emit(asio::cancellation_type::terminal);
-  if (ending->ended_at == Clock::time_point{}) {
-    co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
-  }
-  co_return *ending;
-}
+using Ending = asynclings::testkit::Ending<void>;
+using asynclings::testkit::cancel_after;
 
 // Passes <task> through, noting the exception it ended with (if any).
 asio::awaitable<void> spy(asio::awaitable<void> task, std::shared_ptr<std::exception_ptr> seen) {
@@ -227,7 +202,7 @@ TEST_F(CancelTask, TheTaskCleansUpExactlyOnceAndRethrowsTheCancellation) {
   auto journal = std::make_shared<ch04::Journal>();
   Ending ending;
   try {
-    ending = run(cancel_by_hand(ch04::long_running(async_client(), journal, kTick), kAfter), kLimit);
+    ending = run(cancel_after(ch04::long_running(async_client(), journal, kTick), kAfter), kLimit);
   } catch (const std::runtime_error& e) {
     if (std::string(e.what()).find("did not finish") == std::string::npos) throw;
     diagnose("task-kept-running",

@@ -184,7 +184,7 @@ TEST_F(Streaming, AHandlerThatThrowsEndsTheStreamAndItsErrorReachesTheCaller) {
 TEST_F(Streaming, CancellingTheConsumerClosesTheConnectionAtOnceAndReportsTheCancellation) {
   constexpr milliseconds kCancel{150};
   auto h = std::make_shared<Handled>();
-  const auto ending = run(ch06test::run_cancelling(
+  const auto ending = run(ch06test::cancel_after(
       ch06::consume_lines(async_client(), "/stream/10?interval=100ms", recorder(h, 1000)), kCancel));
   rethrow_if_not_implemented(ending.error);
   auto t = trace(1);

@@ -5,6 +5,7 @@
 #include "support.hpp"
 
 #include <asynclings/server/delay_server.hpp>
+#include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
@@ -50,39 +51,8 @@ struct ProbeError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// What a test's run ended with.
-struct Ending {
-  std::optional<int> value;
-  std::exception_ptr error;
-  Clock::time_point cancelled_at{};
-  Clock::time_point ended_at{};  // when with_lease handed back its value or error
-};
-
-// Runs <task>, emitting a terminal cancel after <after> (never when zero), until it ends.
-asio::awaitable<Ending> run_cancelling(asio::awaitable<int> task, milliseconds after) {
-  auto ex = co_await asio::this_coro::executor;
-  auto ending = std::make_shared<Ending>();
-  auto done = std::make_shared<bool>(false);
-  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-  auto on_end = [ending, done, finished](std::exception_ptr e, int value) {
-    ending->ended_at = Clock::now();
-    if (e) ending->error = e;
-    else ending->value = value;
-    *done = true;
-    finished->cancel();
-  };
-  asio::cancellation_signal signal;
-  auto token = asio::bind_cancellation_slot(signal.slot(), on_end);
-  asio::co_spawn(ex, std::move(task), token);
-  if (after.count() > 0) {
-    asio::steady_timer timer(ex, after);
-    co_await timer.async_wait(asio::use_awaitable);
-    ending->cancelled_at = Clock::now();
-    if (!*done) signal.emit(asio::cancellation_type::terminal);
-  }
-  if (!*done) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return *ending;
-}
+using Ending = asynclings::testkit::Ending<int>;
+using asynclings::testkit::cancel_after;
 
 class AsyncRaii : public asynclings::testkit::ServerTest {
  protected:
@@ -142,7 +112,7 @@ TEST_F(AsyncRaii, ReleasesTheLeaseAfterTheBodyReturnsAndGivesBackItsValue) {
     auto response = co_await client.get("/delay/100ms");
     co_return held ? response.status : -1;
   };
-  const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), milliseconds{0}));
+  const Ending e = run(cancel_after(ch06::with_lease(client, kName, body), milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(3);
   const auto c = find_lease_calls(t);
@@ -164,7 +134,7 @@ TEST_F(AsyncRaii, ReleasesTheLeaseWhenTheBodyThrowsAndPassesTheErrorOn) {
     co_await client.get("/delay/50ms");
     throw ProbeError("the body failed");
   };
-  const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), milliseconds{0}));
+  const Ending e = run(cancel_after(ch06::with_lease(client, kName, body), milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
   const auto c = find_lease_calls(t);
@@ -191,7 +161,7 @@ TEST_F(AsyncRaii, ReleasesTheLeaseAfterACancelAndStillReportsTheCancellation) {
     auto response = co_await client.get("/delay/400ms");
     co_return response.status;
   };
-  const Ending e = run(run_cancelling(ch06::with_lease(client, kName, body), kCancel));
+  const Ending e = run(cancel_after(ch06::with_lease(client, kName, body), kCancel));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
   const auto c = find_lease_calls(t);
@@ -254,7 +224,7 @@ TEST_F(AsyncRaii, WaitingForTheReleaseNeverBlocksTheLoop) {
   };
   auto lag = std::make_shared<ch06test::LagState>();
   const Ending e =
-      run(ch06test::with_lag_probe(run_cancelling(ch06::with_lease(client, kName, body), milliseconds{0}), lag));
+      run(ch06test::with_lag_probe(cancel_after(ch06::with_lease(client, kName, body), milliseconds{0}), lag));
   if (e.error) rethrow_if_not_implemented(e.error);
   const auto records = slow.trace().records(tag());
   std::size_t releases = 0;

@@ -2,13 +2,14 @@
 //  - LagProbe: a coroutine that ticks on the loop under test and notes how late each tick was
 //    woken; a tick late by the length of a backoff or a release means the loop thread was
 //    blocked (std::this_thread::sleep_for, a blocking client) instead of suspended.
-//  - run_cancelling: runs a coroutine, emits a terminal cancel after a delay, and says how and
-//    when it ended (value, exception).
+//  - cancel_after (from the testkit): runs a coroutine, emits a terminal cancel after a delay,
+//    and says how and when it ended (value, exception).
 //  - HangupProxy: a tiny TCP proxy in front of the delay server that hangs up on the requests
 //    a predicate picks (the client's GET then throws, a network failure) and forwards the
 //    others, so the server's trace still shows them.
 #pragma once
 
+#include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/trace_view.hpp>
 
@@ -29,6 +30,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/system/system_error.hpp>
+#include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
@@ -94,44 +96,8 @@ asio::awaitable<T> with_lag_probe(asio::awaitable<T> work, std::shared_ptr<LagSt
 
 // ---------------------------------------------------------------- cancelling from outside
 
-template <typename T>
-struct Ending {
-  std::optional<T> value;
-  std::exception_ptr error;
-  Clock::time_point cancelled_at{};
-  Clock::time_point ended_at{};
-  bool cancelled = false;  // whether the cancel was emitted (the work had not ended by then)
-};
-
-// Runs <task>, emitting a terminal cancel after <after> (never when zero), until it ends.
-template <typename T>
-asio::awaitable<Ending<T>> run_cancelling(asio::awaitable<T> task, milliseconds after) {
-  auto ex = co_await asio::this_coro::executor;
-  auto ending = std::make_shared<Ending<T>>();
-  auto done = std::make_shared<bool>(false);
-  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-  auto on_end = [ending, done, finished](std::exception_ptr e, T value) {
-    ending->ended_at = Clock::now();
-    if (e) ending->error = e;
-    else ending->value.emplace(std::move(value));
-    *done = true;
-    finished->cancel();
-  };
-  asio::cancellation_signal signal;
-  auto token = asio::bind_cancellation_slot(signal.slot(), on_end);
-  asio::co_spawn(ex, std::move(task), token);
-  if (after.count() > 0) {
-    asio::steady_timer timer(ex, after);
-    co_await timer.async_wait(asio::use_awaitable);
-    ending->cancelled_at = Clock::now();
-    if (!*done) {
-      ending->cancelled = true;
-      signal.emit(asio::cancellation_type::terminal);
-    }
-  }
-  if (!*done) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return *ending;
-}
+using asynclings::testkit::cancel_after;
+using asynclings::testkit::Ending;
 
 // operation_aborted, or the channel's own word for it (a cancelled channel wait completes with
 // experimental::error::channel_cancelled).
@@ -143,6 +109,23 @@ inline bool is_cancellation(std::exception_ptr e) {
            error.code() == asio::experimental::error::channel_cancelled;
   } catch (...) {
     return false;
+  }
+}
+
+// Expects <error> to be a request's own failure (a boost::system::system_error that is not a
+// cancellation): what the caller must get when one request failed, not the operation_aborted
+// of the work cancelled because of it. <whose> names it in the failure ("item 2's error").
+inline void expect_own_error(std::exception_ptr error, const std::string& whose) {
+  if (!error) {
+    ADD_FAILURE() << "the caller should get " << whose << ", yet nothing was thrown";
+    return;
+  }
+  try {
+    std::rethrow_exception(error);
+  } catch (const boost::system::system_error& e) {
+    EXPECT_NE(e.code(), asio::error::operation_aborted) << "the caller should get " << whose << ", not a cancellation";
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << "the caller should get " << whose << " (a boost::system::system_error), not: " << e.what();
   }
 }
 

@@ -116,8 +116,7 @@ mkdir -p "$subs/s23-empty"
 csv=$base/gradebook.csv
 run "$base/batch.txt" "$GRADER" grade-batch "$subs" --root "$trusted" --chapter ch1 -j2 -o "$csv" --work-dir "$work"
 expect_rc 0 "grade-batch on the generated class"
-left=$(pgrep -af "$work/" || true)
-[ -z "$left" ] || fail "processes of the batch left behind: $left"
+expect_no_process_matching "$work/"
 view_json=$base/gradebook.class.json
 view_csv=$base/gradebook.class.csv
 for f in "$view_json" "$view_csv" "$base/gradebook.class.html"; do [ -s "$f" ] || fail "no class view at $f"; done

@@ -36,11 +36,7 @@ grep -q 'spin = spin' "$subs/hangs/$ch/ex1_generator.hpp" || fail "could not mak
 grep -q 'this is not C++' "$subs/compile-error/$ch/ex1_generator.hpp" || fail "could not break ex1"
 ex1_tests=$(grep -cE '^TEST(_F)?\(' "$trusted/$ch/tests/ex1_generator_test.cpp")
 
-no_process_left() {
-  local left
-  left=$(pgrep -af "$work/" || true)
-  [ -z "$left" ] || fail "processes of the batch left behind: $left"
-}
+no_process_left() { expect_no_process_matching "$work/"; }
 
 # 1. The class, two at once, into CSV.
 csv=$base/gradebook.csv

@@ -15,11 +15,19 @@ export CCACHE_BASEDIR="$WORK" CCACHE_NOHASHDIR=true
 mkdir -p "$WORK"
 started=$SECONDS
 
+# The reason comes first, then what the last command printed: a CI page that shows only the
+# start of a failing test's output still shows why it failed.
+LAST_RUN_OUTPUT=
 fail() {
-  echo "e2e FAIL: $*" >&2
+  echo "e2e FAIL: $*"
+  if [ -n "$LAST_RUN_OUTPUT" ] && [ -f "$LAST_RUN_OUTPUT" ]; then
+    echo "--- what the last command printed ($LAST_RUN_OUTPUT):"
+    sed 's/^/  | /' "$LAST_RUN_OUTPUT"
+  fi
   exit 1
-}
-# run OUT CMD...: runs CMD, its stdout and stderr to OUT and echoed, exit code in RC.
+} >&2
+# run OUT CMD...: runs CMD, its stdout and stderr to OUT, exit code in RC. Prints the command
+# and how it ended; its output is printed by `fail` (or read in OUT).
 run() {
   local out=$1
   shift
@@ -28,8 +36,8 @@ run() {
   "$@" >"$out" 2>&1
   RC=$?
   set -e
-  sed 's/^/  | /' "$out"
-  echo "  (exit $RC, at ${SECONDS}s)"
+  LAST_RUN_OUTPUT=$out
+  echo "  (exit $RC, at ${SECONDS}s, $(wc -l <"$out") lines in $out)"
 }
 expect_rc() { [ "$RC" -eq "$1" ] || fail "$2: exit code $RC, expected $1"; }
 expect_in() { grep -qF -- "$2" "$1" || fail "$3: \"$2\" is not in $1"; }
@@ -41,12 +49,21 @@ expect_field() {
   got=$(field "$1" "$2" "$3") || fail "$1: exercise $2 has no $3"
   [ "$got" = "$4" ] || fail "$1: exercise $2 $3 is \"$got\", expected \"$4\""
 }
-# No process of a test binary built in <build dir> is left.
-expect_no_process_from() {
-  local left
-  left=$(pgrep -af "$1/chapters/" || true)
-  [ -z "$left" ] || fail "processes left behind: $left"
+# No process whose command line holds <pattern> is left. A process killed a moment ago may
+# still be tearing down on a busy machine: "left behind" means still there after 3 s. The
+# failure shows each one's parent, group and state (who should have stopped it).
+expect_no_process_matching() {
+  local pids
+  for _ in $(seq 1 30); do
+    pids=$(pgrep -f -- "$1" | tr '\n' ',' | sed 's/,$//' || true)
+    [ -z "$pids" ] && return 0
+    sleep 0.1
+  done
+  fail "processes left behind (matching $1):
+$(ps -o pid,ppid,pgid,stat,etime,args -p "$pids" 2>&1)"
 }
+# No process of a test binary built in <build dir> is left.
+expect_no_process_from() { expect_no_process_matching "$1/chapters/"; }
 # A workbook copy: everything but .git, build folders and chapters other than ch01 (other
 # chapters may be half-written while this runs; ch01 is what these tests grade).
 copy_workbook() {
