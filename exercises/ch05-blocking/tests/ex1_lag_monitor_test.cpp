@@ -214,10 +214,65 @@ TEST(LagMonitor, StopCancelsThePendingTickAtOnce) {
   if (run_ms >= bound) {
     diagnose(diagnoses::timer_left_armed,
              "run() returned only after " + std::to_string(int(run_ms)) + " ms although stop() "
-                 "came at 50 ms: the monitor's timer stayed armed until its next tick. stop() "
-                 "must cancel the timer (timer_.cancel()), not only set the flag");
+                 "came at 50 ms: the monitor's wait stayed armed until its next tick. stop() "
+                 "must cancel that wait, not only set the flag: wait on the member timer_ (not "
+                 "on a timer of your own, such as async_sleep's) and call timer_.cancel()");
     return;
   }
+}
+
+TEST(LagMonitor, StopBeforeTheLoopRunsLeavesNothingToRun) {
+  // start() then stop(), both before the loop runs: the ticking coroutine must see the stop
+  // when it first runs, so run() finds nothing to wait for and returns at once.
+  asio::io_context io;
+  ch05::LagMonitor monitor(io.get_executor(), kInterval);
+  monitor.start();
+  monitor.stop();
+  io.run_for(std::chrono::milliseconds(long(tolerant_ms(1000))));
+  figure("ticks", double(monitor.ticks()), "ticks", "0");
+  if (!io.stopped() || monitor.ticks() > 0) {
+    diagnose("monitor-keeps-running",
+             "stop() came before the loop had run the ticking coroutine, yet the monitor ticked " +
+                 std::to_string(monitor.ticks()) + " times afterwards: the stop was undone "
+                 "(the coroutine sets running_ = true itself when it starts?). Set the flag in "
+                 "start(), and let the coroutine only read it");
+  }
+}
+
+TEST(LagMonitor, LeavesTheLoopIdleBetweenTicks) {
+  // The loop runs one handler at a time and counts them: a 20 ms monitor running for 200 ms
+  // costs the loop about one handler per tick; a monitor that re-queues itself to look at the
+  // clock until the next tick is due costs thousands, whatever the machine's speed or load.
+  asio::io_context io;
+  ch05::LagMonitor monitor(io.get_executor(), 20ms);
+  monitor.start();
+  bool stopped = false;
+  auto stopper = [](ch05::LagMonitor& m, bool& flag) -> asio::awaitable<void> {
+    co_await timer_wait(200ms);
+    m.stop();
+    flag = true;
+  };
+  asio::co_spawn(io, stopper(monitor, stopped), asio::detached);
+  asynclings::testkit::Stopwatch watch;
+  std::size_t handlers = 0;
+  while (!stopped && watch.elapsed_ms() < tolerant_ms(3000)) {
+    handlers += io.run_one_for(std::chrono::milliseconds(100));
+    if (io.stopped()) break;
+  }
+  io.run_for(std::chrono::milliseconds(long(tolerant_ms(500))));  // what stop() left to end
+  figure("handlers_run", double(handlers), "", "about one per tick (< 200)");
+  figure("ticks", double(monitor.ticks()), "ticks", "about 10");
+  if (handlers >= 200) {
+    diagnose(diagnoses::busy_wait,
+             "while a 20 ms monitor ran for 200 ms the loop ran " + std::to_string(handlers) +
+                 " handlers: the monitor kept re-queueing itself (post / yield in a loop) to "
+                 "look at the clock, which keeps the loop and a core busy. Wait on the timer "
+                 "until the tick is due: timer_.expires_at(due), then co_await "
+                 "timer_.async_wait(...)");
+    return;
+  }
+  EXPECT_TRUE(stopped);
+  EXPECT_GE(monitor.ticks(), 1u) << "in 200 ms a 20 ms monitor should have ticked";
 }
 
 TEST(LagMonitor, StartRefusesAnIntervalOfZero) {

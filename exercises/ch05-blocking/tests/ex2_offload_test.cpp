@@ -129,6 +129,20 @@ TEST_F(FetchAllOffloaded, SixBlockingCallsOverlapAndFinishInAboutOneDelay) {
   const auto t = trace(kCalls);
   figure("peak_in_flight", double(t.peak_in_flight()), "", "exactly " + std::to_string(kCalls));
   figure("wall_ms", run.wall_ms, "ms", "< " + ms(kDelayMs + tolerant_ms(kDelayMs)));
+  figure("probe_ticks", double(run.ticks), "ticks", "many (one per 5 ms)");
+  // The loop's thread held for the whole run (the probe could not tick): a blocking call on the
+  // loop, or every call submitted and then waited for with a blocking .get() there (then all
+  // are in flight together, and only the probe tells).
+  if (ch05_test::loop_held_throughout(run)) {
+    diagnose(diagnoses::blocked_the_loop,
+             "the loop's probe ticked only " + std::to_string(run.ticks) + " times in the " +
+                 ms(run.wall_ms) + " ms the calls took (peak in flight " +
+                 std::to_string(t.peak_in_flight()) + "): the loop's thread was held the whole "
+                 "time, by a blocking call or a blocking wait for the results (a std::future's "
+                 ".get()?), so nothing else on the loop could run. co_await the calls instead: "
+                 "co_spawn each to_thread with deferred into a parallel group, then wait for all");
+    return;
+  }
   // A GET on the loop's thread freezes it AND keeps the next call from starting; a late probe
   // with every call in flight together is a loaded machine, not a blocked loop.
   if (t.peak_in_flight() < std::size_t(kCalls) &&

@@ -50,6 +50,17 @@ class BoundedPool : public asynclings::testkit::ServerTest {
     // leaves room for a loaded machine that is slow to give the loop's thread the CPU.
     const double lag_bound = tolerant_ms(kDelayMs * 3 / 4);
     figure("max_loop_lag_ms", run.max_lag_ms, "ms", "< " + ms(lag_bound));
+    figure("probe_ticks", double(run.ticks), "ticks", "many (one per 5 ms)");
+    if (peak <= threads && ch05_test::loop_held_throughout(run)) {
+      diagnose(diagnoses::blocked_the_loop,
+               "the loop's probe ticked only " + std::to_string(run.ticks) + " times in the " +
+                   ms(run.wall_ms) + " ms the calls took (peak in flight " + std::to_string(peak) +
+                   "): the loop's thread was held the whole time, by a blocking call or a "
+                   "blocking wait for the results (a std::future's .get()?), so nothing else on "
+                   "the loop could run. co_await each call instead (co_spawn(pool, job, "
+                   "use_awaitable)), gathered in a parallel group");
+      return false;
+    }
     if (peak > threads) {
       diagnose(diagnoses::pool_size_ignored,
                "the server saw " + std::to_string(peak) + " calls in flight at once with a pool "

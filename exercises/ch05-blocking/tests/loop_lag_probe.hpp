@@ -114,6 +114,15 @@ boost::asio::awaitable<Probed<T>> probed(boost::asio::awaitable<T> work, LoopLag
 
 }  // namespace detail
 
+// True when the probe hardly ran while the work took a while: the loop's thread was held for
+// the whole of the work (a future's .get() or another blocking wait on the loop). A loaded
+// machine makes ticks late, but a free loop still gets the CPU many times in 20 intervals;
+// a held one gets it once at most, when the work ends.
+template <typename T>
+bool loop_held_throughout(const Probed<T>& run, std::chrono::milliseconds interval = std::chrono::milliseconds{5}) {
+  return run.wall_ms >= 20.0 * double(interval.count()) && run.ticks <= 2;
+}
+
 // Runs <work> on a fresh io_context on this thread, with a probe ticking every <interval>.
 template <typename T>
 Probed<T> run_probed(boost::asio::awaitable<T> work,
