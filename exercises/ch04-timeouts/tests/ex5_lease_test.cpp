@@ -4,7 +4,6 @@
 // exception the work ended with.
 #include "ex5_lease.hpp"
 
-#include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/todo.hpp>
@@ -62,8 +61,35 @@ asio::awaitable<int> fails_after(AsyncClient client, int ms) {
   throw RequestFailed("deliberate failure after " + std::to_string(ms) + " ms");
 }
 
-using Ending = asynclings::testkit::Ending<int>;
-using asynclings::testkit::cancel_after;
+// Runs <task> to its end, emitting a terminal cancel after <after> (never, if zero), and
+// returns what it ended with: its value or its exception.
+struct Ending {
+  std::optional<int> value;
+  std::exception_ptr error;
+  Clock::time_point cancelled_at{};
+};
+
+asio::awaitable<Ending> run_cancelling(asio::awaitable<int> task, milliseconds after) {
+  auto ex = co_await asio::this_coro::executor;
+  auto ending = std::make_shared<Ending>();
+  auto done = std::make_shared<bool>(false);
+  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  auto on_end = [ending, done, finished](std::exception_ptr e, int value) {
+    if (e) ending->error = e; else ending->value = value;
+    *done = true;
+    finished->cancel();
+  };
+  asio::cancellation_signal signal;
+  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(signal.slot(), on_end));
+  if (after.count() > 0) {
+    asio::steady_timer timer(ex, after);
+    co_await timer.async_wait(asio::use_awaitable);
+    ending->cancelled_at = Clock::now();
+    signal.emit(asio::cancellation_type::terminal);
+  }
+  if (!*done) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
+  co_return *ending;
+}
 
 class Lease : public asynclings::testkit::ServerTest {
  protected:
@@ -99,7 +125,7 @@ class Lease : public asynclings::testkit::ServerTest {
 };
 
 TEST_F(Lease, ReleasesTheLeaseAfterTheWorkWhenNothingGoesWrong) {
-  const Ending e = run(cancel_after(ch04::with_lease(async_client(), kLease, status_after(async_client(), 100)),
+  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, status_after(async_client(), 100)),
                                       milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(3);
@@ -127,7 +153,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheWorkWhenNothingGoesWrong) {
 
 TEST_F(Lease, ReleasesTheLeaseAfterTheCancelAndStillReportsTheCancellation) {
   constexpr milliseconds kCancel{150};
-  const Ending e = run(cancel_after(ch04::with_lease(async_client(), kLease, status_after(async_client(), 400)),
+  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, status_after(async_client(), 400)),
                                       kCancel));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
@@ -162,7 +188,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheCancelAndStillReportsTheCancellation) {
 }
 
 TEST_F(Lease, ReleasesTheLeaseWhenTheWorkFailsAndPassesTheErrorOn) {
-  const Ending e = run(cancel_after(ch04::with_lease(async_client(), kLease, fails_after(async_client(), 50)),
+  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, fails_after(async_client(), 50)),
                                       milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
@@ -181,6 +207,44 @@ TEST_F(Lease, ReleasesTheLeaseWhenTheWorkFailsAndPassesTheErrorOn) {
   } catch (const std::exception& other) {
     ADD_FAILURE() << "the caller should get the work's RequestFailed, not: " << other.what();
   }
+}
+
+// Notes the moment with_lease handed its outcome (value or exception) to its caller.
+asio::awaitable<int> returning_at(asio::awaitable<int> leased, std::shared_ptr<Clock::time_point> at) {
+  try {
+    const int value = co_await std::move(leased);
+    *at = Clock::now();
+    co_return value;
+  } catch (...) {
+    *at = Clock::now();
+    throw;
+  }
+}
+
+// Python's `finally:` runs before the function returns: the caller gets the work's value only
+// once the release is done, not while it is still on its way to the server.
+TEST_F(Lease, TheCallerGetsTheValueOnlyOnceTheReleaseIsDone) {
+  auto returned_at = std::make_shared<Clock::time_point>();
+  const int value =
+      run(returning_at(ch04::with_lease(async_client(), kLease, status_after(async_client(), 100)), returned_at));
+  auto t = trace(3);
+  const auto c = find_lease_calls(t);
+  ASSERT_EQ(c.releases.size(), 1u) << "with_lease should release the lease once";
+  const auto& release = t.records()[c.releases[0]];
+  figure("returned_ms", t.ms(*returned_at), "ms", "after the release finished");
+  figure("release_arrival_ms", t.ms(release.arrival), "ms", "before with_lease returned");
+  if (*returned_at < release.arrival) {
+    diagnose("release-not-awaited",
+             "with_lease gave its caller the work's value at " + std::to_string(int(t.ms(*returned_at))) +
+                 " ms, before its release had even reached the server (" +
+                 std::to_string(int(t.ms(release.arrival))) + " ms): the release was started but not "
+                 "awaited (co_spawn(…, detached), perhaps from a destructor, which cannot co_await). "
+                 "Keep the outcome, co_await the release, then return the value or rethrow");
+    return;
+  }
+  EXPECT_EQ(value, 200);
+  EXPECT_EQ(release.status, 200);
+  EXPECT_EQ(holders(), 0);
 }
 
 }  // namespace
