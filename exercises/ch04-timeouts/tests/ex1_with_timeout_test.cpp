@@ -3,8 +3,8 @@
 // of the operation itself must come back as soon as it exists.
 #include "ex1_with_timeout.hpp"
 
-#include "cancel_from_outside.hpp"
 
+#include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
@@ -27,10 +27,10 @@
 
 namespace {
 
-using ch04test::cancel_from_outside;
-using ch04test::Ending;
-using ch04test::is_operation_aborted;
-using ch04test::rethrow_if_not_implemented;
+using asynclings::testkit::cancel_after;
+using asynclings::testkit::is_operation_aborted;
+using asynclings::testkit::rethrow_if_not_implemented;
+using Ending = asynclings::testkit::Ending<int>;
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
@@ -259,7 +259,7 @@ TEST_F(WithTimeout, AnErrorOfTheOperationReachesTheCallerAtOnceAndIsNotReportedA
 TEST_F(WithTimeout, ACancelFromOutsideCancelsTheOperationAndIsNotReportedAsATimeout) {
   constexpr int kDeadline = 300, kRequest = 400, kCancel = 100;
   asynclings::testkit::Stopwatch whole_run;
-  const Ending e = run(cancel_from_outside(ch04::with_timeout(status_after(async_client(), kRequest),
+  const Ending e = run(cancel_after(ch04::with_timeout(status_after(async_client(), kRequest),
                                                               std::chrono::milliseconds{kDeadline}),
                                            std::chrono::milliseconds{kCancel}));
   const double run_ms = whole_run.elapsed_ms();

@@ -3,8 +3,8 @@
 // errors other than a timeout are not papered over with the fallback.
 #include "ex2_timeout_or.hpp"
 
-#include "cancel_from_outside.hpp"
 
+#include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
@@ -27,10 +27,10 @@
 
 namespace {
 
-using ch04test::cancel_from_outside;
-using ch04test::Ending;
-using ch04test::is_operation_aborted;
-using ch04test::rethrow_if_not_implemented;
+using asynclings::testkit::cancel_after;
+using asynclings::testkit::is_operation_aborted;
+using asynclings::testkit::rethrow_if_not_implemented;
+using Ending = asynclings::testkit::Ending<int>;
 
 namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
@@ -243,7 +243,7 @@ TEST_F(WithTimeoutOr, AnErrorOfTheOperationIsRethrownNotReplacedByTheFallback) {
 // request is cancelled and the caller sees operation_aborted.
 TEST_F(WithTimeoutOr, ACancelFromOutsideIsPassedOnAndNotTurnedIntoTheFallback) {
   constexpr int kDeadline = 300, kRequest = 400, kCancel = 100;
-  const Ending e = run(cancel_from_outside(
+  const Ending e = run(cancel_after(
       ch04::with_timeout_or(status_after(async_client(), kRequest), milliseconds{kDeadline}, kFallback),
       milliseconds{kCancel}));
   if (e.error) rethrow_if_not_implemented(e.error);

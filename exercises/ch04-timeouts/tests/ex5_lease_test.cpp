@@ -4,6 +4,7 @@
 // exception the work ended with.
 #include "ex5_lease.hpp"
 
+#include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/todo.hpp>
@@ -61,35 +62,8 @@ asio::awaitable<int> fails_after(AsyncClient client, int ms) {
   throw RequestFailed("deliberate failure after " + std::to_string(ms) + " ms");
 }
 
-// Runs <task> to its end, emitting a terminal cancel after <after> (never, if zero), and
-// returns what it ended with: its value or its exception.
-struct Ending {
-  std::optional<int> value;
-  std::exception_ptr error;
-  Clock::time_point cancelled_at{};
-};
-
-asio::awaitable<Ending> run_cancelling(asio::awaitable<int> task, milliseconds after) {
-  auto ex = co_await asio::this_coro::executor;
-  auto ending = std::make_shared<Ending>();
-  auto done = std::make_shared<bool>(false);
-  auto finished = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
-  auto on_end = [ending, done, finished](std::exception_ptr e, int value) {
-    if (e) ending->error = e; else ending->value = value;
-    *done = true;
-    finished->cancel();
-  };
-  asio::cancellation_signal signal;
-  asio::co_spawn(ex, std::move(task), asio::bind_cancellation_slot(signal.slot(), on_end));
-  if (after.count() > 0) {
-    asio::steady_timer timer(ex, after);
-    co_await timer.async_wait(asio::use_awaitable);
-    ending->cancelled_at = Clock::now();
-    signal.emit(asio::cancellation_type::terminal);
-  }
-  if (!*done) co_await finished->async_wait(asio::as_tuple(asio::use_awaitable));
-  co_return *ending;
-}
+using Ending = asynclings::testkit::Ending<int>;
+using asynclings::testkit::cancel_after;
 
 class Lease : public asynclings::testkit::ServerTest {
  protected:
@@ -125,7 +99,7 @@ class Lease : public asynclings::testkit::ServerTest {
 };
 
 TEST_F(Lease, ReleasesTheLeaseAfterTheWorkWhenNothingGoesWrong) {
-  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, status_after(async_client(), 100)),
+  const Ending e = run(cancel_after(ch04::with_lease(async_client(), kLease, status_after(async_client(), 100)),
                                       milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(3);
@@ -153,7 +127,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheWorkWhenNothingGoesWrong) {
 
 TEST_F(Lease, ReleasesTheLeaseAfterTheCancelAndStillReportsTheCancellation) {
   constexpr milliseconds kCancel{150};
-  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, status_after(async_client(), 400)),
+  const Ending e = run(cancel_after(ch04::with_lease(async_client(), kLease, status_after(async_client(), 400)),
                                       kCancel));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
@@ -188,7 +162,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheCancelAndStillReportsTheCancellation) {
 }
 
 TEST_F(Lease, ReleasesTheLeaseWhenTheWorkFailsAndPassesTheErrorOn) {
-  const Ending e = run(run_cancelling(ch04::with_lease(async_client(), kLease, fails_after(async_client(), 50)),
+  const Ending e = run(cancel_after(ch04::with_lease(async_client(), kLease, fails_after(async_client(), 50)),
                                       milliseconds{0}));
   if (e.error) rethrow_if_not_implemented(e.error);
   auto t = trace(2);
