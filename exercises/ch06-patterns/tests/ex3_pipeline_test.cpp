@@ -246,6 +246,29 @@ TEST_F(Pipeline, ZeroConsumersIsRefusedWithInvalidArgument) {
   EXPECT_EQ(trace_now().size(), 0u);
 }
 
+TEST_F(Pipeline, ANegativeItemCountIsRefusedWithInvalidArgument) {
+  Outcome3 o = run_it(async_client(), -2, kConsumers, milliseconds{1000});
+  bool refused = false;
+  if (o.error) {
+    try {
+      std::rethrow_exception(o.error);
+    } catch (const std::invalid_argument&) {
+      refused = true;
+    } catch (...) {
+    }
+  }
+  if (!refused) {
+    diagnose("negative-items-accepted",
+             std::string("run_pipeline with -2 items ") +
+                 (o.hung ? "never returned" : "did not throw std::invalid_argument") +
+                 ": a negative count is the caller's mistake, not \"nothing to do\" (only 0 "
+                 "items is an empty list). Check the arguments first and throw "
+                 "std::invalid_argument");
+    return;
+  }
+  EXPECT_EQ(trace_now().size(), 0u);
+}
+
 // Item 2 goes through a proxy that hangs up: its processing throws at once, while items 0 and 1
 // are in flight.
 TEST_F(Pipeline, AFailingItemStopsThePipelineAtOnceAndItsErrorReachesTheCaller) {
