@@ -10,8 +10,12 @@
 #include <asynclings/testkit/server_test.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <latch>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -75,6 +79,30 @@ int overlapping_chunks(const std::vector<ch07::MixedResult>& results) {
   return pairs;
 }
 
+// The ids of a pool's threads: one task per thread, each held until all of them have started
+// (so no thread can take two). Call it on an idle pool.
+std::set<std::thread::id> thread_ids_of(asio::thread_pool& pool, std::size_t threads) {
+  struct Shared {
+    explicit Shared(std::ptrdiff_t n) : all_started(n) {}
+    std::latch all_started;
+    std::mutex mutex;
+    std::set<std::thread::id> ids;
+  };
+  auto shared = std::make_shared<Shared>(std::ptrdiff_t(threads));
+  for (std::size_t i = 0; i < threads; ++i) {
+    asio::post(pool, [shared] {
+      {
+        std::lock_guard lock(shared->mutex);
+        shared->ids.insert(std::this_thread::get_id());
+      }
+      shared->all_started.arrive_and_wait();
+    });
+  }
+  shared->all_started.wait();
+  std::lock_guard lock(shared->mutex);
+  return shared->ids;
+}
+
 class MixedWorkload : public asynclings::testkit::ServerTest {
  protected:
   // Runs on a loop on this thread; returns the loop's thread id via `loop_thread`.
@@ -136,20 +164,35 @@ TEST_F(MixedWorkload, AsyncOverlapsTheRequestsButComputesOneChunkAtATimeOnTheLoo
 TEST_F(MixedWorkload, AsyncWithOffloadingOverlapsTheRequestsAndComputesChunksInParallelOffTheLoop) {
   const auto items = mixed_items();
   asio::thread_pool pool(2);
+  const auto pool_threads = thread_ids_of(pool, 2);
   const auto results = run_loop(ch07::process_async_offloaded(async_client(), pool.get_executor(), items));
   pool.join();
   if (!results_correct(results, items)) return;
   if (!fetched_before_computing(results, "offloaded")) return;
   if (!requests_overlapped("offloaded")) return;
   const auto loop = std::this_thread::get_id();
-  int on_loop = 0;
-  for (const auto& r : results) on_loop += r.cpu.thread == loop ? 1 : 0;
+  int on_loop = 0, elsewhere = 0;
+  for (const auto& r : results) {
+    on_loop += r.cpu.thread == loop ? 1 : 0;
+    elsewhere += r.cpu.thread != loop && !pool_threads.count(r.cpu.thread) ? 1 : 0;
+  }
   figure("chunks_on_the_loop", on_loop, "", "0");
+  figure("chunks_off_the_pool", elsewhere, "", "0");
   if (on_loop > 0) {
     diagnose(diagnoses::cpu_on_the_loop,
              std::to_string(on_loop) + " of the " + std::to_string(kItems) +
                  " chunks were computed on the loop's thread: co_await co_spawn(pool, "
                  "<a coroutine that returns crunch(chunk)>, use_awaitable) runs it on the pool");
+    return;
+  }
+  if (elsewhere > 0) {
+    diagnose("chunks-off-the-pool",
+             std::to_string(elsewhere) + " of the " + std::to_string(kItems) +
+                 " chunks were computed on threads that are not the given pool's (std::async, a "
+                 "std::thread of your own?): the pool is what bounds the computing, and a thread "
+                 "you start yourself can only be waited for by blocking or polling the loop. "
+                 "co_await co_spawn(pool, <a coroutine that returns crunch(chunk)>, "
+                 "use_awaitable)");
     return;
   }
   const int pairs = overlapping_chunks(results);
