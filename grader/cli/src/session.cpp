@@ -6,6 +6,7 @@
 #include "process.hpp"
 
 #include <cstdlib>
+#include <fstream>
 
 namespace asynclings::grader {
 
@@ -51,6 +52,51 @@ Session open_session(const CommonOptions& options) {
   return session;
 }
 
+namespace {
+
+// A submission gives its edited files only: they are copied (when changed) into the build
+// folder's submission/, and the build reads them there. The submission's own folder is never
+// an include folder, so a file it adds (gtest/gtest.h, a header named like a standard one, a
+// support header) cannot stand in for the trusted one.
+std::filesystem::path stage_edited_files(const Session& session) {
+  namespace fs = std::filesystem;
+  const auto& wb = session.workbook;
+  const fs::path staged = wb.build_dir / "submission";
+  std::error_code ec;
+  for (const auto& chapter : session.chapters)
+    for (const auto& exercise : chapter.exercises)
+      for (const auto& file : exercise.edit) {
+        const fs::path from = wb.submission / "exercises" / chapter.dir_name / file;
+        const fs::path to = staged / "exercises" / chapter.dir_name / file;
+        const fs::path from_real = fs::weakly_canonical(from, ec),
+                       to_real = fs::weakly_canonical(to, ec);
+        if (!from_real.empty() && from_real == to_real)
+          continue;  // grade-batch staged it there already
+        if (!fs::is_regular_file(from, ec)) {
+          fs::remove(to, ec);
+          continue;
+        }
+        std::string text, before;
+        try {
+          text = read_text_file(from);
+        } catch (const PatchError&) {
+          continue;
+        }
+        try {
+          before = read_text_file(to);
+        } catch (const PatchError&) {
+          before.clear();
+        }
+        if (fs::exists(to, ec) && before == text) continue;  // unchanged: nothing to rebuild
+        fs::create_directories(to.parent_path(), ec);
+        std::ofstream(to, std::ios::binary | std::ios::trunc) << text;
+      }
+  fs::create_directories(staged / "exercises", ec);
+  return staged;
+}
+
+}  // namespace
+
 void configure(const Session& session, const CommonOptions& options) {
   const auto& wb = session.workbook;
   std::vector<std::string> sanitize_args;
@@ -66,7 +112,7 @@ void configure(const Session& session, const CommonOptions& options) {
   std::error_code ec;
   std::filesystem::remove(wb.build_dir / "CMakeCache.txt", ec);
   ensure_configured(wb,
-                    {"-DASYNCLINGS_SUBMISSION_DIR=" + wb.submission.string(),
+                    {"-DASYNCLINGS_SUBMISSION_DIR=" + stage_edited_files(session).string(),
                      "-DASYNCLINGS_BUILD_MISTAKES=OFF", "-DASYNCLINGS_BUILD_PROJECT_TESTS=OFF",
                      sanitize_args.empty() ? "-DASYNCLINGS_SANITIZE=" : sanitize_args.front()},
                     options.quiet);
@@ -75,7 +121,8 @@ void configure(const Session& session, const CommonOptions& options) {
 IntegrityRules integrity_rules(const Session& session, const Chapter& chapter, const Exercise& exercise) {
   IntegrityRules rules;
   rules.allowed_categories.insert(exercise.allow.begin(), exercise.allow.end());
-  for (const auto& e : chapter.exercises) rules.local_files.insert(e.edit.begin(), e.edit.end());
+  // Only the exercise's own files: another exercise's file is not checked with this one.
+  rules.local_files.insert(exercise.edit.begin(), exercise.edit.end());
   // What the trusted tests and the testkit spell may not be redefined by a macro.
   std::vector<std::filesystem::path> trusted = {session.workbook.root / "exercises" / chapter.dir_name / exercise.test};
   std::error_code ec;

@@ -105,6 +105,79 @@ forge name-split-by-a-line-continuation "_exit" <<'CPP'
 namespace ch01 { inline void give_up() { _ex\
 it(0); } }
 CPP
+# Plain C++ that reaches GoogleTest, the loader or the libraries without the names above. The
+# submission's header comes first in the test's source, so what it declares or defines is seen
+# by every header after it (GoogleTest's included).
+forge overload-googletest-prefers "testing" <<'CPP'
+namespace testing { class AssertionResult; namespace internal {
+template <class R = AssertionResult, class T> R CmpHelperEQ(const char*, const char*, const T&, const T&) { return R(true); }
+} }
+CPP
+forge using-namespace-testing "testing" <<'CPP'
+using namespace testing;
+CPP
+forge operator-eq-in-namespace-std "namespace std" <<'CPP'
+#include <vector>
+namespace std { inline bool operator==(const vector<int>&, const vector<int>&) { return true; } }
+CPP
+forge operator-eq-specialised-from-outside "template <> std::" <<'CPP'
+#include <vector>
+template <> constexpr bool std::operator==(const std::vector<int>&, const std::vector<int>&) { return true; }
+CPP
+forge preinit-array-via-using-attribute "[[using" <<'CPP'
+namespace { void first(int, char**, char**) {} [[using gnu: section(".preinit_array"), used]] void (*early)(int, char**, char**) = first; }
+CPP
+forge pragma-operator "_Pragma" <<'CPP'
+_Pragma("redefine_extname give_up _exit")
+CPP
+forge import-directive "#import" <<'CPP'
+#import "../tests/ex1_generator_test.cpp"
+CPP
+forge header-name-with-slashes "boost/asio//" <<'CPP'
+#include <boost/asio//../../../../../../../usr/include/gtest/gtest.h>
+CPP
+forge lower-case-macro-renames-failures "#define kNonFatalFailure" <<'CPP'
+#define kNonFatalFailure kSuccess
+CPP
+forge googletest-local-name "gtest_ar" <<'CPP'
+#define ASSERTION gtest_ar
+CPP
+forge include-guard-hides-googletest "GOOGLETEST_" <<'CPP'
+#define GOOGLETEST_INCLUDE_GTEST_GTEST_H_
+CPP
+forge asserts-switched-off "#define NDEBUG" <<'CPP'
+#define NDEBUG 1
+CPP
+forge parenthesised-system-call "kill" <<'CPP'
+#include <bits/stdc++.h>
+namespace ch01 { inline int give_up() { return (kill)(0, 9); } }
+CPP
+forge system-call-through-a-pointer "kill" <<'CPP'
+#include <bits/stdc++.h>
+namespace { int (*stop)(int, int) = kill; }
+CPP
+forge path-split-across-literals "/proc" <<'CPP'
+namespace { const char* where = "/pr" "oc/self/cmdline"; }
+CPP
+forge library-internals "detail" <<'CPP'
+#include <boost/asio.hpp>
+namespace { boost::system::error_code ec; int fd = (boost::asio::detail::descriptor_ops::open)("r", 65, ec); }
+CPP
+forge file-through-fmt "fmt/os.h" <<'CPP'
+#include <fmt/os.h>
+CPP
+
+# A header the submission adds to its folder (gtest/gtest.h that empties every TEST) is not
+# its to give: only the edited files reach the build, so the real GoogleTest runs the stub.
+mkdir -p "$sub/$ch/gtest"
+cat >"$sub/$ch/gtest/gtest.h" <<'CPP'
+#include_next <gtest/gtest.h>
+#undef TEST
+#define TEST(suite, name) GTEST_TEST(suite, name) {} [[maybe_unused]] static void suite##_##name##_body()
+CPP
+cp "$stub" "$sub/$ch/ex1_generator.hpp"
+grade header-added-beside-the-exercise not_started ""
+rm -r "$sub/$ch/gtest"
 
 # Printing GoogleTest's success lines proves nothing: the verdict comes from the report.
 { cat "$stub"; echo; cat <<'CPP'; } >"$sub/$ch/ex1_generator.hpp"
