@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <coroutine>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -36,6 +37,71 @@ ch02::Task sleeper(ch02::Loop& loop, std::string name, ch02::Clock::duration del
 ch02::Task note(std::string text, Log& log) {
   log.push_back(std::move(text));
   co_return;
+}
+
+// ---- first: awaiting a task the loop has already scheduled --------------------------------
+// A task created with create_task is the loop's to start. An await that starts it again (as
+// ch01's Task did) makes the loop resume it a second time, mid-wait; with a real sleep the
+// timer later resumes a finished coroutine and the program crashes. Here the task waits at
+// a gate the test opens, which counts a resumption that comes before the gate is open and
+// waits again, so the mistake is seen without a crash. When it is seen, the tests that await
+// created tasks would crash, so they are skipped (this test has named the mistake).
+bool awaiting_restarts_a_scheduled_task = false;
+
+#define SKIP_IF_AWAITING_RESTARTS_A_SCHEDULED_TASK()                                      \
+  if (awaiting_restarts_a_scheduled_task)                                                 \
+  GTEST_SKIP() << "skipped: co_await on a created task starts it a second time (see "     \
+                  "AwaitingACreatedTask.LeavesItToTheLoopAndResumesTheAwaiterWhenItEnds)"
+
+struct Gate {
+  bool open = false;
+  int early_resumptions = 0;
+  std::coroutine_handle<> waiting;
+};
+
+struct GateAwaiter {
+  Gate& gate;
+  bool await_ready() const noexcept { return gate.open; }
+  void await_suspend(std::coroutine_handle<> handle) noexcept { gate.waiting = handle; }
+  void await_resume() const noexcept {}
+};
+
+ch02::Task waits_at_the_gate(Gate& gate, Log& log) {  // gate and log outlive the task
+  log.push_back("task started");
+  while (!gate.open) {
+    co_await GateAwaiter{gate};
+    if (!gate.open) ++gate.early_resumptions;
+  }
+  log.push_back("task passed the gate");
+}
+
+ch02::Task awaits_a_created_task(ch02::Loop& loop, Gate& gate, Log& log) {
+  ch02::Task task = ch02::create_task(loop, waits_at_the_gate(gate, log));
+  co_await task;
+  log.push_back("awaiter resumed");
+}
+
+TEST(AwaitingACreatedTask, LeavesItToTheLoopAndResumesTheAwaiterWhenItEnds) {
+  ch02::Loop loop;
+  Gate gate;
+  Log log;
+  loop.call_later(20ms, [&gate] {
+    gate.open = true;
+    if (gate.waiting) std::exchange(gate.waiting, {}).resume();
+  });
+  ch02::run_until_complete(loop, awaits_a_created_task(loop, gate, log));
+  figure("early_resumptions", gate.early_resumptions, "resumptions", "0");
+  if (gate.early_resumptions > 0) {
+    awaiting_restarts_a_scheduled_task = true;
+    diagnose("task-started-twice",
+             "co_await on a task that create_task had already scheduled started it again, "
+             "so the loop later resumed it a second time, in the middle of its wait (a sleep "
+             "would be cut short, then its timer would resume a finished coroutine). The "
+             "await may start only a task nobody started (promise.started); a scheduled "
+             "task is left to the loop, and its final awaiter resumes the awaiter");
+    return;
+  }
+  EXPECT_EQ(log, (Log{"task started", "task passed the gate", "awaiter resumed"}));
 }
 
 // A timer at 20 ms on the same loop: it fires on time only if the loop is free to run it.
@@ -126,6 +192,7 @@ TEST(Sleep, HandsTheLoopBackWhileItWaits) {
 }
 
 TEST(Workers, TheCoursesExampleInterleavesAndTakesTheLongestDelay) {
+  SKIP_IF_AWAITING_RESTARTS_A_SCHEDULED_TASK();
   ch02::Loop loop;
   Log log;
   Stopwatch clock;
@@ -142,6 +209,7 @@ TEST(Workers, TheCoursesExampleInterleavesAndTakesTheLongestDelay) {
 }
 
 TEST(Workers, ThreeWorkersTakeTheLongestDelayNotTheSum) {
+  SKIP_IF_AWAITING_RESTARTS_A_SCHEDULED_TASK();
   ch02::Loop loop;
   Log log;
   Stopwatch clock;
@@ -167,6 +235,7 @@ ch02::Task parent_of_created_task(ch02::Loop& loop, Log& log) {
 }
 
 TEST(CreateTask, StartsTheTaskOnALaterTickNotInsideTheCall) {
+  SKIP_IF_AWAITING_RESTARTS_A_SCHEDULED_TASK();
   ch02::Loop loop;
   Log log;
   if (!run_to_end(loop, parent_of_created_task(loop, log), "continuation-lost",
@@ -218,6 +287,7 @@ ch02::Task ping_pong(ch02::Loop& loop, Log& log) {
 }
 
 TEST(Sleep, SleepZeroHandsTheTurnToTheOtherTasks) {
+  SKIP_IF_AWAITING_RESTARTS_A_SCHEDULED_TASK();
   // asyncio.sleep(0) is the polite "let the others run": it always suspends.
   ch02::Loop loop;
   Log log;
@@ -263,6 +333,7 @@ ch02::Task catches(ch02::Loop& loop, Log& log) {
 }
 
 TEST(CreateTask, AnExceptionInATaskReachesTheCoroutineThatAwaitsIt) {
+  SKIP_IF_AWAITING_RESTARTS_A_SCHEDULED_TASK();
   {
     ch02::Loop loop;
     Log log;
