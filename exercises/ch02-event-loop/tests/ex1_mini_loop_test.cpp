@@ -159,6 +159,13 @@ TEST(MiniLoop, TimersRunInDeadlineOrderAndNeverEarly) {
   loop.call_later(20ms, timer("20 ms"));
   loop.call_later(40ms, timer("40 ms"));
   loop.run();
+  if (log.empty()) {
+    diagnose("run-ignores-timers",
+             "run() returned at once although three timers were pending: it stopped when no "
+             "callback was ready. The loop goes on while a callback is ready OR a timer is "
+             "left (with nothing ready, it sleeps until the next one)");
+    return;
+  }
   if (log == Log{"60 ms", "40 ms", "20 ms"}) {
     diagnose("latest-timer-first",
              "the timers ran latest deadline first (60 40 20 ms), all at 60 ms: the loop "
@@ -187,7 +194,7 @@ TEST(MiniLoop, TimersWithEqualDeadlinesRunInTheOrderTheyWereScheduled) {
   loop.call_at(start + 10ms, [&] { log.push_back("first"); });
   loop.run();
   const Log expected{"first", "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "last"};
-  if (log.size() < expected.size()) {
+  if (!log.empty() && log.front() == "first" && log.size() < expected.size()) {
     diagnose("lost-timers",
              "12 timers were scheduled, 10 of them for the same deadline, but only " +
                  std::to_string(log.size()) + " ran: timers with equal deadlines overwrote "
