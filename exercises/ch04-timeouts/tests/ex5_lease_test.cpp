@@ -65,6 +65,23 @@ asio::awaitable<int> fails_after(AsyncClient client, int ms) {
 using Ending = asynclings::testkit::Ending<int>;
 using asynclings::testkit::cancel_after;
 
+// Python's `finally:` runs before the function returns: the caller must get the work's outcome
+// (value, error or cancellation) only once the release is done. False after diagnosing a
+// release that was still on its way to the server when the outcome came back.
+bool released_before_returning(const TraceView& t, const LeaseCalls& c, Clock::time_point returned_at) {
+  const auto& release = t.records()[c.releases[0]];
+  figure("returned_ms", t.ms(returned_at), "ms", "after the release finished");
+  if (returned_at >= release.arrival) return true;
+  diagnose("release-not-awaited",
+           "with_lease gave its caller the work's outcome at " + std::to_string(int(t.ms(returned_at))) +
+               " ms, before its release had even reached the server (" +
+               std::to_string(int(t.ms(release.arrival))) + " ms): the release was started but not "
+               "awaited (co_spawn(…, detached), from a catch block or a destructor, neither of which "
+               "can co_await). Keep the outcome, co_await the release, then return the value or "
+               "rethrow");
+  return false;
+}
+
 class Lease : public asynclings::testkit::ServerTest {
  protected:
   // The lease's holder count now, as the server reports it.
@@ -105,6 +122,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheWorkWhenNothingGoesWrong) {
   auto t = trace(3);
   const auto c = find_lease_calls(t);
   if (!released_once(t, c, holders())) return;
+  if (!released_before_returning(t, c, e.ended_at)) return;
   ASSERT_TRUE(e.value.has_value()) << "with_lease should return the work's value";
   EXPECT_EQ(*e.value, 200);
   ASSERT_EQ(c.acquires.size(), 1u);
@@ -134,6 +152,7 @@ TEST_F(Lease, ReleasesTheLeaseAfterTheCancelAndStillReportsTheCancellation) {
   const auto c = find_lease_calls(t);
   const double cancel_ms = t.ms(e.cancelled_at);
   if (!released_once(t, c, holders())) return;
+  if (!released_before_returning(t, c, e.ended_at)) return;
   ASSERT_EQ(c.work.size(), 1u);
   const auto& work = t.records()[c.work[0]];
   const auto& release = t.records()[c.releases[0]];
@@ -168,6 +187,7 @@ TEST_F(Lease, ReleasesTheLeaseWhenTheWorkFailsAndPassesTheErrorOn) {
   auto t = trace(2);
   const auto c = find_lease_calls(t);
   if (!released_once(t, c, holders())) return;
+  if (!released_before_returning(t, c, e.ended_at)) return;
   if (!e.error) {
     diagnose(diagnoses::error_swallowed,
              "the work failed, the lease was released, and then with_lease returned normally: "
@@ -204,18 +224,8 @@ TEST_F(Lease, TheCallerGetsTheValueOnlyOnceTheReleaseIsDone) {
   auto t = trace(3);
   const auto c = find_lease_calls(t);
   ASSERT_EQ(c.releases.size(), 1u) << "with_lease should release the lease once";
+  if (!released_before_returning(t, c, *returned_at)) return;
   const auto& release = t.records()[c.releases[0]];
-  figure("returned_ms", t.ms(*returned_at), "ms", "after the release finished");
-  figure("release_arrival_ms", t.ms(release.arrival), "ms", "before with_lease returned");
-  if (*returned_at < release.arrival) {
-    diagnose("release-not-awaited",
-             "with_lease gave its caller the work's value at " + std::to_string(int(t.ms(*returned_at))) +
-                 " ms, before its release had even reached the server (" +
-                 std::to_string(int(t.ms(release.arrival))) + " ms): the release was started but not "
-                 "awaited (co_spawn(…, detached), perhaps from a destructor, which cannot co_await). "
-                 "Keep the outcome, co_await the release, then return the value or rethrow");
-    return;
-  }
   EXPECT_EQ(value, 200);
   EXPECT_EQ(release.status, 200);
   EXPECT_EQ(holders(), 0);
