@@ -72,6 +72,22 @@ class Retry : public asynclings::testkit::ServerTest {
              ">= " + std::to_string(int(wanted)) + " and <= " + std::to_string(int(wanted + policy.jitter.count())) +
                  " (+ scheduling)");
     }
+    // Every wait about twice its due and longer than its jitter allows (a correct wait that late
+    // on every gap is not load): the exponent counted the attempts from 1.
+    bool all_doubled = gaps.size() >= 2;
+    for (std::size_t i = 0; i < gaps.size(); ++i) {
+      const double due = double(policy.base.count() << i);
+      all_doubled = all_doubled && gaps[i] >= 2.0 * due - 1.0 &&
+                    gaps[i] > due + double(policy.jitter.count()) + 1.0;
+    }
+    if (all_doubled) {
+      diagnose("backoff-off-by-one",
+               "every wait was about twice base * 2^i (the first " + std::to_string(int(gaps[0])) +
+                   " ms where " + std::to_string(int(policy.base.count())) +
+                   " ms was due): the exponent counted the attempts from 1. The wait after failed "
+                   "attempt i (0, 1, 2…) is base * 2^i, so the first wait is base itself");
+      return false;
+    }
     for (std::size_t i = 0; i < gaps.size(); ++i) {
       const double wanted = double(policy.base.count() << i);
       if (gaps[i] < policy.base.count() / 2.0) {
