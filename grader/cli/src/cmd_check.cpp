@@ -1,4 +1,5 @@
 #include "commands.hpp"
+#include "memory_check.hpp"
 #include "process.hpp"
 #include "progress.hpp"
 #include "reference_run.hpp"
@@ -59,6 +60,8 @@ int run_check(const CheckOptions& options) {
     const BuildObserver observer =
         options.common.quiet ? BuildObserver{} : build_display.observer();
     ExerciseReport r = grade_target(session, *chapter, *exercise, target, report.variant, observer);
+    // A crash, or requests that never came, may be a memory error: the grader looks for one.
+    if (wants_memory_check(session, r)) run_memory_check(session, options.common, *chapter, *exercise, r, observer);
     // A failed test's expected picture is the reference solution's run of it (every test's, in HTML).
     if (wants_reference_run(r, options.format == "html"))
       attach_reference_run(session, *chapter, *exercise, r, observer);

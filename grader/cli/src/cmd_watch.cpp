@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "file_watcher.hpp"
 #include "hints.hpp"
+#include "memory_check.hpp"
 #include "process.hpp"
 #include "progress.hpp"
 #include "reference_run.hpp"
@@ -201,6 +202,8 @@ ExerciseReport Watch::check(CheckReason reason, const std::set<std::string>& sav
       options_.common.quiet ? BuildObserver{} : build_display_.observer();
   ExerciseReport report = grade_target(session_, chapter_, *exercise_,
                                        exercise_target(chapter_, *exercise_), "exercise", observer);
+  if (wants_memory_check(session_, report))
+    run_memory_check(session_, options_.common, chapter_, *exercise_, report, observer);
   // A failed test is drawn beside the reference solution's run of it (cached after the first).
   if (wants_reference_run(report, false))
     attach_reference_run(session_, chapter_, *exercise_, report, observer);

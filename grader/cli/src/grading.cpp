@@ -1,6 +1,8 @@
 #include "grading.hpp"
 
 #include "process.hpp"
+#include "sanitizer_report.hpp"
+#include "source_location.hpp"
 
 #include <sys/random.h>
 #include <unistd.h>
@@ -168,19 +170,6 @@ std::string hang_reading(const std::filesystem::path& file) {
   return reading;
 }
 
-// A path from the debug information, openable from here. Compilers behind ccache with a base
-// folder record paths relative to the build folder (../exercises/…), not to ours: try the
-// folders above the program (build/chapters/<program>) before giving up.
-std::filesystem::path source_file_as_built(const std::filesystem::path& file, const std::filesystem::path& binary) {
-  std::error_code ec;
-  if (file.is_absolute()) return file;
-  for (auto folder = binary.parent_path(); !folder.empty(); folder = folder.parent_path()) {
-    if (std::filesystem::is_regular_file(folder / file, ec)) return folder / file;
-    if (folder == folder.root_path()) break;
-  }
-  return file;
-}
-
 // "asynclings-frame: <object> 0x<offset>" lines (testkit_main.cpp) -> the first frame that
 // addr2line places in one of the student's files, as "file:line: source text".
 std::string first_student_frame(const std::string& output, const std::filesystem::path& binary,
@@ -214,12 +203,7 @@ std::string first_student_frame(const std::string& output, const std::filesystem
     const int number = std::atoi(line.c_str() + colon + 1);
     if (number <= 0) continue;
     if (std::find(student_files.begin(), student_files.end(), file.filename().string()) == student_files.end()) continue;
-    std::string source;
-    std::ifstream text(source_file_as_built(file, binary));
-    for (int k = 1; k <= number && std::getline(text, source); ++k) {
-    }
-    source.erase(0, source.find_first_not_of(" \t"));
-    return file.filename().string() + ":" + std::to_string(number) + (source.empty() ? "" : ": " + source);
+    return source_location_text(file, number, binary);
   }
   return {};
 }
@@ -371,9 +355,16 @@ void grade_binary(const std::filesystem::path& binary, const GradeOptions& optio
   if (!finding.empty()) {
     // A sanitizer report is the diagnosis, whatever the tests said.
     report.verdict = Verdict::crashed;
-    report.message = finding;
+    report.message = without_addresses(finding);
     report.running_test = last_running_test(run.output);
     if (!report.running_test.empty()) report.message += " (in " + report.running_test + ")";
+    const SanitizerReport read = read_sanitizer_report(run.output, binary, options.student_files);
+    report.crash_location = read.location;
+    if (!read.location.empty()) report.message += ", at " + read.location;
+    report.memory_error.reading = read.reading;
+    report.memory_error.freed_at = read.freed_at;
+    report.memory_error.dead_variable = read.dead_variable;
+    report.memory_error.excerpt = read.excerpt;
     std::filesystem::remove(results, ec);
     return;
   }

@@ -52,6 +52,16 @@ struct ExerciseReport {
   std::string signal;        // "SIGSEGV (Segmentation fault)"
   std::string running_test;  // the test running when it crashed or timed out
   std::string crash_location;  // "ex2_send.hpp:86: *nowhere = 42;" (first frame in the student's files)
+  // A sanitizer's report, read (sanitizer_report.hpp): what it usually means, where the memory
+  // was freed, its decisive lines; and, when the grader re-ran a failure under AddressSanitizer
+  // on its own (memory_check.hpp), what that re-run found.
+  struct MemoryError {
+    std::string reading;
+    std::string freed_at;
+    std::string dead_variable;
+    std::string excerpt;
+    std::string rerun_note;
+  } memory_error;
   std::string output;        // captured output (capped), shown for crashes and timeouts
   bool output_truncated = false;
   int stray_processes_killed = 0;

@@ -69,6 +69,15 @@ std::string render_json(const Report& report) {
       compile_error = {{"file", c.file}, {"line", c.line}, {"column", c.column}, {"message", c.message},
                        {"reading", c.reading}, {"log_file", e.build_log_file}};
     }
+    json memory_error = nullptr;
+    if (const auto& m = e.memory_error; !m.reading.empty() || !m.excerpt.empty() || !m.rerun_note.empty()) {
+      auto text_or_null = [](const std::string& t) { return t.empty() ? json(nullptr) : json(t); };
+      memory_error = {{"reading", text_or_null(m.reading)},
+                      {"freed_at", text_or_null(m.freed_at)},
+                      {"dead_variable", text_or_null(m.dead_variable)},
+                      {"report", text_or_null(m.excerpt)},
+                      {"rerun", text_or_null(m.rerun_note)}};
+    }
     exercises.push_back(
         {{"chapter", e.chapter},
          {"id", e.id},
@@ -86,6 +95,7 @@ std::string render_json(const Report& report) {
          {"signal", e.signal.empty() ? json(nullptr) : json(e.signal)},
          {"running_test", e.running_test.empty() ? json(nullptr) : json(e.running_test)},
          {"crash_location", e.crash_location.empty() ? json(nullptr) : json(e.crash_location)},
+         {"memory_error", memory_error},
          {"compile_error", compile_error},
          {"tests", tests}});
   }

@@ -93,7 +93,16 @@ std::string render_exercise_text(const ExerciseReport& e, const Style& style, co
     if (!e.build_log_file.empty()) out += "  full compiler output: " + e.build_log_file + "\n";
   }
 
-  if (e.verdict == Verdict::crashed || e.verdict == Verdict::timed_out || e.verdict == Verdict::error) {
+  const auto& memory = e.memory_error;
+  if (!memory.reading.empty()) out += "  " + style.cyan("what it usually means: ") + memory.reading + "\n";
+  if (!memory.freed_at.empty()) out += "  the memory was freed at " + memory.freed_at + "\n";
+  if (!memory.dead_variable.empty())
+    out += "  the memory was the local variable " + memory.dead_variable + ", gone by then\n";
+  if (!memory.rerun_note.empty()) out += "  " + style.dim("(" + memory.rerun_note + ")") + "\n";
+  if (!memory.excerpt.empty() && !options.verbose) {
+    // The sanitizer's own lines that matter, not the shadow-byte map at the end.
+    out += "  the sanitizer's report:\n" + indent(memory.excerpt, "  | ");
+  } else if (e.verdict == Verdict::crashed || e.verdict == Verdict::timed_out || e.verdict == Verdict::error) {
     if (!e.output.empty()) {
       std::string excerpt = e.output;
       if (!options.verbose) {

@@ -231,6 +231,13 @@ ExerciseReport grade_target(const Session& session, const Chapter& chapter, cons
     options.time_limit *= 4;
     options.limit_address_space = false;
     options.extra_env.push_back(std::string(protocol::kTimeToleranceEnv) + "=4");
+    if (session.sanitize == "address") {
+      // A coroutine reading a local of a function that has returned is a stack-use-after-return
+      // naming that local, not a stack-buffer-overflow in whatever frame reused the stack.
+      const char* own = std::getenv("ASAN_OPTIONS");
+      options.extra_env.push_back(std::string("ASAN_OPTIONS=detect_stack_use_after_return=1") +
+                                  (own && *own ? std::string(":") + own : std::string()));
+    }
   }
   grade_binary(target_binary(session.workbook, target), options, report);
   return report;
