@@ -573,8 +573,9 @@ std::vector<IntegrityFinding> scan_source(const std::string& name, const std::st
     }
     // The testkit's namespace holds more than the client: asynclings::client:: is the only part
     // of it a solution uses.
-    if (word == "asynclings" && after == "::" && text(k + 2) != "client") {
-      report(t, "test-framework", "asynclings::" + text(k + 2));
+    // (An alias or a using-directive of asynclings itself reaches the rest as surely.)
+    if (word == "asynclings" && !(after == "::" && text(k + 2) == "client")) {
+      report(t, "test-framework", after == "::" ? "asynclings::" + text(k + 2) : "asynclings");
       continue;
     }
     // A library's internals (boost::asio::detail::descriptor_ops::open…): the file's own

@@ -155,6 +155,8 @@ TEST(Integrity, ALibrarysNamespaceIsNotReopened) {
   EXPECT_EQ(categories(scan("namespace boost::asio { }")), "linker");
   EXPECT_EQ(categories(scan("namespace asynclings { }")), "test-framework");
   EXPECT_EQ(categories(scan("auto d = asynclings::diagnoses::frame_leak;")), "test-framework");
+  EXPECT_EQ(categories(scan("namespace a = asynclings; auto d = a::diagnoses::frame_leak;")),
+            "test-framework");
   EXPECT_EQ(categories(scan("auto* b = boost::asio::detail::descriptor_ops::open;")), "linker");
   EXPECT_EQ(categories(scan("namespace a = boost::asio; auto x = a::detail::socket_ops::close;")),
             "linker");

@@ -116,6 +116,9 @@ CPP
 forge using-namespace-testing "testing" <<'CPP'
 using namespace testing;
 CPP
+forge testkit-namespace-through-an-alias "asynclings" <<'CPP'
+namespace kit = asynclings;
+CPP
 forge operator-eq-in-namespace-std "namespace std" <<'CPP'
 #include <vector>
 namespace std { inline bool operator==(const vector<int>&, const vector<int>&) { return true; } }
