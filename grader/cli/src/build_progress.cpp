@@ -85,7 +85,8 @@ std::string render_build_bar(const std::string& target, const BuildStep& step, i
   const int filled = done * bar_width / total;
   std::string line = "building " + target + " [" + std::string(static_cast<std::size_t>(filled), '#') +
                      std::string(static_cast<std::size_t>(bar_width - filled), '.') + "] " +
-                     std::to_string(done) + "/" + std::to_string(total);
+                     (step.total > 0 ? std::to_string(done) + "/" + std::to_string(total) : std::string("…"));
+  if (step.elapsed_s >= 0) line += " " + std::to_string(step.elapsed_s) + " s";
   if (!step.what.empty()) line += " " + step.what;
   if (columns > 0 && static_cast<int>(line.size()) > columns) {
     line.resize(static_cast<std::size_t>(std::max(columns - 1, 0)));
@@ -110,6 +111,7 @@ BuildProgressDisplay::BuildProgressDisplay(std::FILE* out, bool tty, bool plain_
 BuildObserver BuildProgressDisplay::observer() {
   BuildObserver o;
   o.started = [this](const std::string& target) {
+    last_plain_s_ = 0;
     if (tty_) {
       std::fprintf(out_, "\r\033[K  %s %s …", verb_.c_str(), target.c_str());
       drawn_ = true;
@@ -119,7 +121,15 @@ BuildObserver BuildProgressDisplay::observer() {
     std::fflush(out_);
   };
   o.step = [this](const std::string& target, const BuildStep& step) {
-    if (!tty_) return;
+    if (!tty_) {
+      // Into a pipe (CI) a line every 10 s of a long build, not a redraw every second.
+      if (plain_ && step.elapsed_s >= last_plain_s_ + 10) {
+        last_plain_s_ = step.elapsed_s;
+        std::fprintf(out_, "  %s\n", render_build_bar(target, step, 0).c_str());
+        std::fflush(out_);
+      }
+      return;
+    }
     std::string line = render_build_bar(target, step, columns_ - 3);
     if (verb_ != "building") line = verb_ + line.substr(std::string("building").size());
     std::fprintf(out_, "\r\033[K  %s", line.c_str());

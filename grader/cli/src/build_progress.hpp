@@ -14,6 +14,7 @@ struct BuildStep {
   int done = 0;      // n of "[n/m]": edges finished (ninja prints it as each one starts)
   int total = 0;     // m: edges this build runs (may grow while ninja re-checks globs)
   std::string what;  // "compiling ex1_generator_test.cpp", "linking ch01-generators-ex1-exercise"
+  int elapsed_s = -1;  // seconds since the build started, shown when known (a step can take a minute)
 
   bool operator==(const BuildStep&) const = default;
 };
@@ -52,9 +53,9 @@ struct BuildObserver {
   std::function<void(const std::string& target, const BuildStep& step)> step;
 };
 
-// Shows builds on <out>: on a terminal a bar redrawn in place (clear() wipes it before the
-// verdicts are printed); otherwise one plain "building <target>" line per build when
-// <plain_lines>, and nothing else.
+// Shows builds on <out>: on a terminal a bar redrawn in place, its clock every second (clear()
+// wipes it before the verdicts are printed); otherwise, when <plain_lines>, a plain "building
+// <target>" line per build and a progress line every 10 s of a long one.
 class BuildProgressDisplay {
  public:
   BuildProgressDisplay(std::FILE* out, bool tty, bool plain_lines, std::string verb = "building");
@@ -68,6 +69,7 @@ class BuildProgressDisplay {
   std::string verb_;
   bool drawn_ = false;
   int columns_;
+  int last_plain_s_ = 0;  // when the last plain progress line was printed (seconds into the build)
 };
 
 // The terminal's width for <out> (TIOCGWINSZ, then $COLUMNS, then 100).

@@ -2,6 +2,7 @@
 
 #include "process.hpp"
 
+#include <chrono>
 #include <fstream>
 
 namespace asynclings::grader {
@@ -15,10 +16,21 @@ BuildResult build_target(const Workbook& workbook, const std::string& target,
   // The progress bar reads ninja's status lines; a user's own NINJA_STATUS must not change them.
   options.extra_env.push_back("NINJA_STATUS=[%f/%t] ");
   NinjaProgress progress;
-  if (on_step)
+  const auto started = std::chrono::steady_clock::now();
+  // Each step shown with the build's clock, redrawn every second even while one step runs.
+  auto with_clock = [&] {
+    BuildStep step = progress.step();
+    step.elapsed_s = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count());
+    if (!progress.started()) step.what = "checking what to build";
+    return step;
+  };
+  if (on_step) {
     options.on_output = [&](std::string_view chunk) {
-      if (progress.feed(chunk)) on_step(progress.step());
+      if (progress.feed(chunk)) on_step(with_clock());
     };
+    options.on_tick = [&] { on_step(with_clock()); };
+  }
   const RunResult run = run_process(
       {"cmake", "--build", workbook.build_dir.string(), "--target", target}, options);
 

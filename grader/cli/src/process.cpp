@@ -493,6 +493,7 @@ RunResult run_process(const std::vector<std::string>& args, const RunOptions& op
   const auto deadline = start + options.time_limit;
   std::chrono::steady_clock::time_point drain_deadline{};
   Ending forced = Ending::exited;  // timed_out / interrupted when we ended it
+  auto last_tick = start;
 
   while (!child_done || pipe_open) {
     const auto now = std::chrono::steady_clock::now();
@@ -515,6 +516,10 @@ RunResult run_process(const std::vector<std::string>& args, const RunOptions& op
       read_channel();
     } else {
       usleep(static_cast<useconds_t>(wait_ms * 1000));
+    }
+    if (options.on_tick && !child_done && std::chrono::steady_clock::now() - last_tick >= std::chrono::seconds(1)) {
+      last_tick = std::chrono::steady_clock::now();
+      options.on_tick();
     }
     if (!child_done) {
       const pid_t w = waitpid(pid, &status, WNOHANG);

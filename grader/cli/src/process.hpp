@@ -30,6 +30,9 @@ struct RunOptions {
   std::vector<std::string> extra_env;  // NAME=value, added to the grader's environment
   // Told every chunk of output as it arrives (the build's progress bar reads ninja's lines).
   std::function<void(std::string_view)> on_output;
+  // Called about once a second while the program runs, output or not: a progress display
+  // redraws its clock with it (a step of a build can take a minute without a line).
+  std::function<void()> on_tick;
   // A second pipe from the program, apart from its output: the child gets its write end as
   // this descriptor (-1: none); what arrives is in RunResult::channel (the results channel,
   // grader/testkit/include/asynclings/testkit/results_channel.hpp).

@@ -63,6 +63,11 @@ TEST(BuildBar, TheBarFillsInProportionAndFitsTheTerminal) {
   EXPECT_EQ(render_build_bar("t", {0, 4, "compiling a.cpp"}, 100, 8), "building t [........] 0/4 compiling a.cpp");
   EXPECT_EQ(render_build_bar("t", {2, 4, "compiling b.cpp"}, 100, 8), "building t [####....] 2/4 compiling b.cpp");
   EXPECT_EQ(render_build_bar("t", {4, 4, "linking t"}, 100, 8), "building t [########] 4/4 linking t");
+  EXPECT_EQ(render_build_bar("t", {2, 4, "compiling b.cpp", 37}, 100, 8), "building t [####....] 2/4 37 s compiling b.cpp")
+      << "the build's clock, so a long step still moves";
+  EXPECT_EQ(render_build_bar("t", {0, 0, "checking what to build", 1}, 100, 8),
+            "building t [........] … 1 s checking what to build")
+      << "before ninja's first status line there is no count yet";
   const std::string narrow = render_build_bar("ch01-generators-ex1-exercise", {3, 51, "compiling a_very_long_test_file_name.cpp"}, 40);
   EXPECT_EQ(narrow.size(), 40u);
   EXPECT_EQ(narrow.back(), '~');

@@ -52,6 +52,18 @@ TEST_F(Sandbox, AProgramThatExitsNormallyReportsItsExitCodeAndOutput) {
   expect_nothing_left(r);
 }
 
+TEST_F(Sandbox, AProgramSilentForSecondsStillGetsATickEverySecond) {
+  RunOptions o;
+  int ticks = 0;
+  o.on_tick = [&ticks] { ++ticks; };
+  const auto r = run_process({"/bin/sh", "-c", "sleep 2.5"}, o);
+  EXPECT_EQ(r.ending, Ending::exited);
+  // 2.5 s of silence: ticks at about 1 s and 2 s; never more than one a second of the run.
+  EXPECT_GE(ticks, 2);
+  EXPECT_LE(ticks, static_cast<int>(r.elapsed.count() / 1000));
+  expect_nothing_left(r);
+}
+
 TEST_F(Sandbox, TheChannelPipeIsTheAgreedDescriptorAndApartFromTheOutput) {
   RunOptions o;
   o.channel_fd = 3;
