@@ -50,6 +50,8 @@ TEST(MemoryCheck, IsNotWantedWhenNoRequestWasWhatTheTestExpected) {
   auto r = failed_with("the caller should get the error");
   r.tests[0].figures.push_back({"requests", 0, "", "0"});
   r.tests[0].figures.push_back({"requests", 2, "", "exactly 3"});
+  r.tests[0].figures.push_back({"requests_aborted", 0, "", "2 (the losers)"});
+  r.tests[0].figures.push_back({"slow_request_completed", 0, "", "1"});
   EXPECT_FALSE(wants_memory_check(Session{}, r));
 }
 
