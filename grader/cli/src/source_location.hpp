@@ -7,9 +7,11 @@
 
 namespace asynclings::grader {
 
-// A path from the debug information, openable from here. Compilers behind ccache with a base
-// folder record paths relative to the build folder (../exercises/…), not to ours: the folders
-// above <binary> are tried before giving up.
+// A path from the debug information, openable from here, and this build's own: compilers
+// behind ccache with a base folder record paths relative to the build folder (../exercises/…),
+// and an object from the cache may name the folder of the build it was first compiled for.
+// The path's tails are looked up under the folders above <binary> first; the path as it is
+// last.
 std::filesystem::path source_file_as_built(const std::filesystem::path& file, const std::filesystem::path& binary);
 
 // "<file name>:<line>: <the line's text, trimmed>" (without the text when it cannot be read).

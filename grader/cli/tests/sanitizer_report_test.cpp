@@ -1,4 +1,5 @@
 #include "sanitizer_report.hpp"
+#include "source_location.hpp"
 
 #include <gtest/gtest.h>
 
@@ -58,6 +59,13 @@ TEST(SanitizerReport, OutputWithoutASanitizerReportReadsAsNone) {
   const auto r = read_sanitizer_report("[ RUN      ] Gather.X\nSegmentation fault\n", kProgram, {"ex1_gather.hpp"});
   EXPECT_TRUE(r.kind.empty());
   EXPECT_TRUE(r.excerpt.empty());
+}
+
+TEST(SourceLocation, IsThisBuildsOwnFileWhenTheDebugInformationNamesAnotherBuildsFolder) {
+  // An object from ccache compiled for another copy: its folder is gone (or another student's).
+  const auto text = asynclings::grader::source_location_text(
+      "/elsewhere/build-submission/sanitizer/ex1_gather.hpp", 6, kProgram);
+  EXPECT_EQ(text, "ex1_gather.hpp:6: std::size_t run() const { return static_cast<std::size_t>(size); }");
 }
 
 TEST(SanitizerReport, AddressesAreLeftOutOfALine) {
