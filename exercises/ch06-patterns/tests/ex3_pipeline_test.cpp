@@ -125,6 +125,18 @@ class Pipeline : public asynclings::testkit::ServerTest {
   }
 };
 
+// Whether the call ended with std::invalid_argument (the stub's documented refusal).
+bool refused_with_invalid_argument(std::exception_ptr error) {
+  if (!error) return false;
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::invalid_argument&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 TEST_F(Pipeline, EveryItemIsProcessedExactlyOnceAndThePipelineReturnsOnlyWhenAllAreDone) {
   Outcome3 o = run_it(async_client());
   auto t = trace(0);
@@ -226,15 +238,7 @@ TEST_F(Pipeline, NoItemsReturnsAnEmptyListAtOnce) {
 
 TEST_F(Pipeline, ZeroConsumersIsRefusedWithInvalidArgument) {
   Outcome3 o = run_it(async_client(), 3, 0, milliseconds{1000});
-  bool refused = false;
-  if (o.error) {
-    try {
-      std::rethrow_exception(o.error);
-    } catch (const std::invalid_argument&) {
-      refused = true;
-    } catch (...) {
-    }
-  }
+  const bool refused = refused_with_invalid_argument(o.error);
   if (!refused) {
     diagnose("zero-consumers-accepted",
              std::string("run_pipeline with 0 consumers ") +
@@ -248,15 +252,7 @@ TEST_F(Pipeline, ZeroConsumersIsRefusedWithInvalidArgument) {
 
 TEST_F(Pipeline, ANegativeItemCountIsRefusedWithInvalidArgument) {
   Outcome3 o = run_it(async_client(), -2, kConsumers, milliseconds{1000});
-  bool refused = false;
-  if (o.error) {
-    try {
-      std::rethrow_exception(o.error);
-    } catch (const std::invalid_argument&) {
-      refused = true;
-    } catch (...) {
-    }
-  }
+  const bool refused = refused_with_invalid_argument(o.error);
   if (!refused) {
     diagnose("negative-items-accepted",
              std::string("run_pipeline with -2 items ") +

@@ -11,8 +11,7 @@ wb=$here/workbook
 ch=exercises/ch03-gather
 mkdir -p "$here"
 copy_workbook "$wb"
-cp -a "$SRC/exercises/ch03-gather" "$wb/exercises/"
-cp -a "$SRC/solutions/ch03-gather" "$wb/solutions/"
+with_chapter "$wb" ch03-gather
 stub=$(cat "$wb/$ch/ex1_gather.hpp")
 grep -q '  ASYNCLINGS_TODO("gather");' <<<"$stub" || fail "the ch03 ex1 stub has changed: no ASYNCLINGS_TODO(\"gather\") line"
 
