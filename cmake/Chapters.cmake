@@ -49,14 +49,15 @@ function(_asynclings_exercise_executable target test_file edits include_dirs umb
   add_dependencies(${umbrella} ${target})
 endfunction()
 
-# The manifest module (grader/cli/src/manifest.cpp) is the only reader of chapter.json. The
+# The manifest module (grader/cli/src/core/manifest.cpp) is the only reader of chapter.json. The
 # build needs it before the grader exists, so a small program of it, chapter-tool, is
 # compiled at configure time (again only when its sources change) and writes the chapters as
 # the CMake calls below (build/chapters.cmake); it also applies fixture patches at build time.
 function(_asynclings_build_chapter_tool out)
   set(src ${PROJECT_SOURCE_DIR}/grader/cli/src)
-  set(sources ${src}/manifest.cpp ${src}/patch.cpp ${src}/integrity.cpp ${src}/chapter_tool.cpp)
-  set(inputs ${sources} ${src}/manifest.hpp ${src}/patch.hpp ${src}/integrity.hpp)
+  set(core ${src}/core)
+  set(sources ${core}/manifest.cpp ${core}/patch.cpp ${core}/integrity.cpp ${core}/chapter_tool.cpp)
+  set(inputs ${sources} ${core}/manifest.hpp ${core}/patch.hpp ${core}/integrity.hpp)
   set(tool ${PROJECT_BINARY_DIR}/chapter-tool/chapter-tool)
   set_property(DIRECTORY ${PROJECT_SOURCE_DIR} APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${inputs})
   set(stale FALSE)
@@ -67,7 +68,7 @@ function(_asynclings_build_chapter_tool out)
   endforeach()
   if(stale)
     get_target_property(json_includes nlohmann_json::nlohmann_json INTERFACE_INCLUDE_DIRECTORIES)
-    set(include_flags "")
+    set(include_flags -I${src})
     foreach(dir IN LISTS json_includes)
       if(dir)
         list(APPEND include_flags -I${dir})
@@ -93,8 +94,10 @@ function(asynclings_chapter chapter)
   endforeach()
   # What a chapter's tests need beyond the testkit (a helper program, a support library)
   # lives in its support/ folder; a target named <chapter>-support is linked into every
-  # exercise executable of the chapter.
-  if(EXISTS ${chapter_dir}/support/CMakeLists.txt)
+  # exercise executable of the chapter. Globbed, so a support folder that appears later (a
+  # pulled update) re-runs the configure instead of leaving its tests without their library.
+  file(GLOB support_lists CONFIGURE_DEPENDS ${chapter_dir}/support/CMakeLists.txt)
+  if(support_lists)
     add_subdirectory(${chapter_dir}/support ${PROJECT_BINARY_DIR}/chapter-support/${chapter})
   endif()
   _asynclings_add_lesson_snippets(${chapter} ${chapter_dir})

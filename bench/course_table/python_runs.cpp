@@ -1,6 +1,6 @@
 #include "python_runs.hpp"
 
-#include "process.hpp"  // the grader's: own process group, time limit, nothing left behind
+#include "sandbox/process.hpp"  // the grader's sandbox: own process group, time limit, nothing left behind
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

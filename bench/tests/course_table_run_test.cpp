@@ -1,7 +1,7 @@
 // course_table as a user runs it, checked on its JSON. Short delays keep each run to a few
 // seconds. Speed is judged only as ratios with room for a busy machine; the overlap is
 // judged on the server's own trace (peak in flight), which timing cannot blur.
-#include "process.hpp"  // the grader's run_process
+#include "sandbox/process.hpp"  // the grader sandbox's run_process
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

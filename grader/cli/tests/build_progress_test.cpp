@@ -1,4 +1,4 @@
-#include "build_progress.hpp"
+#include "core/build_progress.hpp"
 
 #include <gtest/gtest.h>
 

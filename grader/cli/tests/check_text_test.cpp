@@ -2,8 +2,8 @@
 // binary (the hostile helper posing as GoogleTest) writes a testkit report with figures, a
 // diagnosis and a trace; the grader grades it as it grades a chapter's binary and renders it.
 // The snapshot is fixtures/check_text_failing.txt (run times normalised to "N ms").
-#include "grading.hpp"
-#include "render.hpp"
+#include "core/grading.hpp"
+#include "render/render.hpp"
 
 #include <gtest/gtest.h>
 

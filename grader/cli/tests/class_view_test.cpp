@@ -1,9 +1,9 @@
 // The class view of grade-batch: per exercise, the verdict counts, the diagnosis histogram,
 // the unnamed failures and the median attempt time, from gradebook rows; its JSON, CSV and
 // HTML; and what a gradebook row keeps of a report for it.
-#include "class_view.hpp"
-#include "gradebook.hpp"
-#include "render.hpp"
+#include "batch/class_view.hpp"
+#include "batch/gradebook.hpp"
+#include "render/render.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "compile_error.hpp"
+#include "core/compile_error.hpp"
 
 #include <gtest/gtest.h>
 

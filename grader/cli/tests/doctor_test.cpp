@@ -1,4 +1,4 @@
-#include "doctor_checks.hpp"
+#include "core/doctor_checks.hpp"
 
 #include <gtest/gtest.h>
 

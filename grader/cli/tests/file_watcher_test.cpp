@@ -1,6 +1,6 @@
 // The save notifications of `grader watch`: the debouncing rule on its own with made-up
 // times, then the inotify watcher on a scratch folder, saving the ways editors do.
-#include "file_watcher.hpp"
+#include "core/file_watcher.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
 // grade-batch's library: scores, gradebook rows from `grader check` reports, CSV and JSON,
 // finding each student's files, grading one submission in the sandbox (with a stand-in for
 // the grader), and the scheduler that runs N gradings in worker processes.
-#include "gradebook.hpp"
-#include "process.hpp"
-#include "render.hpp"
+#include "batch/gradebook.hpp"
+#include "sandbox/process.hpp"
+#include "render/render.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -438,7 +438,7 @@ TEST(GradeOneSubmission, StagingCopiesOnlyTheEditedFilesAndForgetsWhatTheStudent
 TEST(GradeOneSubmission,
      ANewBuildFolderGetsTheChapterToolAnEarlierBuildCompiledFromTheSameSources) {
   FakeGrader fake("exit 0\n");
-  const fs::path sources = fake.plan.trusted / "grader/cli/src";
+  const fs::path sources = fake.plan.trusted / "grader/cli/src/core";
   for (const char* name : {"manifest.cpp", "patch.cpp", "integrity.cpp", "chapter_tool.cpp",
                            "manifest.hpp", "patch.hpp", "integrity.hpp"})
     write(sources / name, "// source");

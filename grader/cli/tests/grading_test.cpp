@@ -1,8 +1,8 @@
 // grade_binary end to end against hostile and fake test binaries: the verdict an exercise
 // gets for each way it can go wrong.
-#include "expectations.hpp"
-#include "grading.hpp"
-#include "process.hpp"
+#include "core/expectations.hpp"
+#include "core/grading.hpp"
+#include "sandbox/process.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "gtest_results.hpp"
+#include "core/gtest_results.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "render.hpp"
-#include "svg_timeline.hpp"
+#include "render/render.hpp"
+#include "render/svg_timeline.hpp"
 
 #include <gtest/gtest.h>
 

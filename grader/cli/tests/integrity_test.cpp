@@ -1,4 +1,4 @@
-#include "integrity.hpp"
+#include "core/integrity.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "manifest.hpp"
+#include "core/manifest.hpp"
 
 #include <gtest/gtest.h>
 

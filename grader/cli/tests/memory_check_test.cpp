@@ -1,4 +1,4 @@
-#include "memory_check.hpp"
+#include "core/memory_check.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "patch.hpp"
+#include "core/patch.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,5 +1,5 @@
-#include "hints.hpp"
-#include "progress.hpp"
+#include "core/hints.hpp"
+#include "core/progress.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "render.hpp"
+#include "render/render.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "resolve.hpp"
+#include "core/resolve.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // The sandbox against programs that misbehave on purpose (helpers/hostile.cpp): each gets
 // the right ending, within its time limit, and leaves no process behind.
-#include "process.hpp"
+#include "sandbox/process.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>

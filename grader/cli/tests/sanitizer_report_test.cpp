@@ -1,5 +1,5 @@
-#include "sanitizer_report.hpp"
-#include "source_location.hpp"
+#include "core/sanitizer_report.hpp"
+#include "core/source_location.hpp"
 
 #include <gtest/gtest.h>
 

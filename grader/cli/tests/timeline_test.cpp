@@ -1,4 +1,4 @@
-#include "timeline.hpp"
+#include "render/timeline.hpp"
 
 #include <gtest/gtest.h>
 

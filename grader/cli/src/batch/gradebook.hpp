@@ -1,0 +1,215 @@
+// Grading a class (`grader grade-batch`): where each student's files are, grading one
+// submission with `grader check` in the sandbox, a scheduler that grades N submissions at
+// once, and the gradebook (one row per student) as CSV or JSON.
+#pragma once
+
+#include "core/grading.hpp"
+#include "core/manifest.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace asynclings::grader {
+
+struct GradebookError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// ---- Points (the Gradescope renderer and the gradebook score alike) -------------------------
+
+// One point per exercise, earned when every test of it passes: the workbook grades the
+// exercise, and partial credit per test would reward stubs that pass structural tests by
+// accident.
+inline constexpr double kPointsPerExercise = 1.0;
+double exercise_points(Verdict verdict);
+// "passed" -> Verdict::passed (the names of to_string(Verdict)); nullopt for anything else.
+std::optional<Verdict> verdict_from_string(std::string_view name);
+
+// ---- Columns and rows -----------------------------------------------------------------------
+
+// One exercise of the batch, from the trusted manifests.
+struct GradebookColumn {
+  std::string chapter;            // ch01-generators
+  std::string id;                 // ex1
+  std::string name;               // generator
+  std::vector<std::string> edit;  // the files a student edits, relative to the chapter folder
+
+  std::string label() const { return chapter + "/" + id; }
+};
+// Every exercise of <chapters>, in manifest order.
+std::vector<GradebookColumn> gradebook_columns(const std::vector<const Chapter*>& chapters);
+
+enum class SubmissionStatus {
+  graded,       // `grader check` wrote its report, whatever the verdicts in it
+  empty,        // nothing to grade: no exercises/ folder, or none of the files to edit
+  no_report,    // `grader check` ended without a report (the message says why)
+  timed_out,    // the whole submission took longer than --time-limit
+  crashed,      // `grader check` itself died of a signal
+  interrupted,  // the batch was interrupted before or while grading it
+};
+const char* to_string(SubmissionStatus status);
+
+struct ExerciseGrade {
+  GradebookColumn column;
+  std::string verdict = "missing";  // a Verdict's name; "missing" when the report lacks it
+  std::string message;              // why, when the verdict needs explaining
+  int tests_passed = 0;
+  int tests_total = 0;
+  std::vector<std::string> diagnoses;  // distinct diagnosis names of its failing tests, in test order
+  double points = 0;
+  // What grading it cost: building its test binary plus running it (the report's build_ms
+  // and elapsed_ms); none when the report lacks the exercise.
+  std::optional<double> attempt_ms;
+};
+
+struct GradebookRow {
+  std::string student;
+  SubmissionStatus status = SubmissionStatus::no_report;
+  std::string message;                   // one line
+  std::vector<ExerciseGrade> exercises;  // one per column, in column order
+  double score = 0;
+  double max_score = 0;
+  double elapsed_s = 0;
+  std::filesystem::path report;  // the student's `grader check` JSON report, when written
+  std::filesystem::path log;     // what `grader check` printed
+};
+
+// The row of a submission from the JSON report `grader check --format json` wrote for it;
+// throws GradebookError when <report_json> is no such report.
+GradebookRow row_from_report(const std::string& student, const std::vector<GradebookColumn>& columns,
+                             const std::string& report_json);
+// The row of a submission that has no report: every exercise "missing", no points.
+GradebookRow row_without_report(const std::string& student, const std::vector<GradebookColumn>& columns,
+                                SubmissionStatus status, std::string message);
+
+// The CSV cell of one exercise: "passed/total" when its tests judged it (passed, failed),
+// else the verdict's name ("not_started", "compile_error", "timed_out", "missing"…).
+std::string exercise_cell(const ExerciseGrade& grade);
+// One CSV field (RFC 4180): quoted when it holds a comma, quote or line break, quotes
+// doubled. A text that a spreadsheet would run as a formula (=, +, -, @ first) gets a
+// leading apostrophe: student names and compiler messages come from students.
+std::string csv_field(std::string_view text);
+std::string csv_text_field(std::string_view text);
+// student, score, max_score, one column per exercise, status, message.
+std::string render_gradebook_csv(const std::vector<GradebookColumn>& columns, const std::vector<GradebookRow>& rows);
+// An array with one object per student (see grader/cli/README.md, grade-batch).
+std::string render_gradebook_json(const std::vector<GradebookRow>& rows);
+
+// ---- Submissions ----------------------------------------------------------------------------
+
+struct Submission {
+  std::string student;                  // the folder's name
+  std::filesystem::path folder;         // SUBMISSIONS/<student>
+  std::filesystem::path exercises_dir;  // the folder holding its chapter folders; empty: none
+  std::string work_name;                // safe as a file name, distinct per student
+};
+
+// The student folders of <dir> (dot-folders and plain files skipped), sorted by name. A
+// folder may be a whole workbook copy, only its exercises/ tree, the chapter folders
+// themselves, or one folder holding one of those (an unpacked archive).
+std::vector<Submission> find_submissions(const std::filesystem::path& dir, const std::vector<GradebookColumn>& columns);
+// Where the chapter folders of a submission are, or empty.
+std::filesystem::path find_exercises_dir(const std::filesystem::path& folder, const std::vector<GradebookColumn>& columns);
+// <student> itself when it is a plain file name ([A-Za-z0-9._-], not starting with a dot);
+// otherwise a cleaned name with a hash of the original, so two students never share a folder.
+std::string work_name(const std::string& student);
+// Why nothing can be graded in <submission> (no folder, none of the files to edit); empty
+// when something can.
+std::string why_empty(const Submission& submission, const std::vector<GradebookColumn>& columns);
+
+// ---- Grading one submission -----------------------------------------------------------------
+
+struct BatchPlan {
+  std::filesystem::path grader;    // the program to run: this grader (/proc/self/exe)
+  std::filesystem::path trusted;   // the trusted workbook: tests, manifests, CMake files
+  std::filesystem::path work_dir;  // builds/, reports/ and logs/ per student
+  std::string chapter;             // a chapter folder name; empty: every chapter
+  std::chrono::milliseconds time_limit{std::chrono::hours(24)};  // one submission, in all
+  std::string sanitize;            // passed on to `grader check`
+  bool verbose = false;
+  int build_jobs = 0;  // CMAKE_BUILD_PARALLEL_LEVEL for each build; 0: leave as it is
+  // The files a student edits, as "<chapter>/<file>" (the columns' edit lists): the only files
+  // of a submission that are staged for its build.
+  std::vector<std::string> edit_files;
+};
+// Every column's edited files as "<chapter>/<file>".
+std::vector<std::string> edit_files(const std::vector<GradebookColumn>& columns);
+
+// Where the files of one student's grading go under plan.work_dir.
+struct SubmissionPaths {
+  // builds/<name>/submission: exercises/<chapter>/<file>, copies of the student's edited files.
+  // Inside the build folder, so every student's files are at the same path relative to their
+  // build: ccache (CCACHE_BASEDIR, CCACHE_NOHASHDIR) serves two students with the same file the
+  // same object.
+  std::filesystem::path root;
+  std::filesystem::path build;   // builds/<name>
+  std::filesystem::path report;  // reports/<name>.json
+  std::filesystem::path log;     // logs/<name>.txt
+};
+SubmissionPaths submission_paths(const BatchPlan& plan, const Submission& submission);
+
+// The `grader check` command line that grades <submission> isolated, with the trusted tests.
+std::vector<std::string> check_command(const BatchPlan& plan, const Submission& submission);
+// The environment added to it: ccache shared between the students' build folders, no colours,
+// the build's parallelism.
+std::vector<std::string> check_environment(const BatchPlan& plan);
+
+// Copies plan.edit_files from <submission> into its root (submission_paths), replacing what an
+// earlier batch staged; a file the student does not have is not there. A file whose content is
+// unchanged keeps its time, so a build folder graded again rebuilds nothing. Returns why it
+// could not, or empty.
+std::string stage_submission(const BatchPlan& plan, const Submission& submission);
+// Copies into <build> a chapter-tool another student's build folder compiled from the trusted
+// sources (not older than any of them), so configuring <build> does not compile it again.
+void seed_chapter_tool(const BatchPlan& plan, const std::filesystem::path& build);
+// Runs `grader check` for <submission> in the sandbox (its own process group, the plan's time
+// limit, killed with its whole group on timeout or interruption), after staging its files and
+// clearing any report of an earlier batch. Returns what happened, as text for grade_row (a worker process runs it).
+std::string run_check(const BatchPlan& plan, const Submission& submission);
+// The gradebook row from what run_check returned (or from <worker_error> when the worker
+// itself failed) and the report file it left.
+GradebookRow grade_row(const BatchPlan& plan, const Submission& submission,
+                       const std::vector<GradebookColumn>& columns, const std::string& run_summary,
+                       const std::string& worker_error = {});
+
+// ---- Running N jobs at once -----------------------------------------------------------------
+
+struct WorkerOutcome {
+  bool started = false;    // false: never started (the batch was interrupted first)
+  bool completed = false;  // the job returned; payload is what it returned
+  std::string payload;
+  std::string error;       // when not completed: the job's exception, or how its worker died
+  std::chrono::milliseconds elapsed{0};
+};
+
+struct WorkerJobs {
+  std::size_t count = 0;
+  int parallel = 1;
+  // Run job 0 alone and start the others when it ends: it fills the compiler cache (the delay
+  // server, the testkit, the precompiled header) that the others then hit instead of all
+  // compiling the same files at once.
+  bool first_alone = false;
+  // Runs in a worker process of its own, forked from this one: a child subreaper that dies
+  // with this process. Its return value comes back as the payload.
+  std::function<std::string(std::size_t index)> job;
+  // Told in this process, as each job starts and ends (ends in the order they happen).
+  std::function<void(std::size_t index)> started;
+  std::function<void(std::size_t index, const WorkerOutcome& outcome)> finished;
+};
+
+// Runs jobs 0..count-1, at most <parallel> at once. Workers are processes, not threads, because
+// the sandbox's clean-up after a program kills every descendant of its process that left its
+// group: in one process, one job's clean-up would kill the programs of the others. On SIGINT,
+// SIGTERM or SIGHUP (install_interrupt_handlers) the running workers get the signal, which
+// stops their sandboxed programs, and the jobs not started are finished as not started.
+// Call it from a single-threaded process (it forks).
+void run_in_workers(const WorkerJobs& jobs);
+
+}  // namespace asynclings::grader
