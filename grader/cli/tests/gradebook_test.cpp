@@ -2,8 +2,9 @@
 // finding each student's files, grading one submission in the sandbox (with a stand-in for
 // the grader), and the scheduler that runs N gradings in worker processes.
 #include "batch/gradebook.hpp"
-#include "sandbox/process.hpp"
 #include "render/render.hpp"
+#include "sandbox/process.hpp"
+#include "sandbox/workers.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+#include "render/escape.hpp"
 #include "render/render.hpp"
 #include "render/svg_timeline.hpp"
 

@@ -1,10 +1,11 @@
 // Grading a class (`grader grade-batch`): where each student's files are, grading one
-// submission with `grader check` in the sandbox, a scheduler that grades N submissions at
-// once, and the gradebook (one row per student) as CSV or JSON.
+// submission with `grader check` in the sandbox (N at once: sandbox/workers.hpp), and the
+// gradebook (one row per student) as CSV or JSON.
 #pragma once
 
 #include "core/grading.hpp"
 #include "core/manifest.hpp"
+#include "core/points.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -21,16 +22,6 @@ namespace asynclings::grader {
 struct GradebookError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-// ---- Points (the Gradescope renderer and the gradebook score alike) -------------------------
-
-// One point per exercise, earned when every test of it passes: the workbook grades the
-// exercise, and partial credit per test would reward stubs that pass structural tests by
-// accident.
-inline constexpr double kPointsPerExercise = 1.0;
-double exercise_points(Verdict verdict);
-// "passed" -> Verdict::passed (the names of to_string(Verdict)); nullopt for anything else.
-std::optional<Verdict> verdict_from_string(std::string_view name);
 
 // ---- Columns and rows -----------------------------------------------------------------------
 
@@ -178,38 +169,5 @@ std::string run_check(const BatchPlan& plan, const Submission& submission);
 GradebookRow grade_row(const BatchPlan& plan, const Submission& submission,
                        const std::vector<GradebookColumn>& columns, const std::string& run_summary,
                        const std::string& worker_error = {});
-
-// ---- Running N jobs at once -----------------------------------------------------------------
-
-struct WorkerOutcome {
-  bool started = false;    // false: never started (the batch was interrupted first)
-  bool completed = false;  // the job returned; payload is what it returned
-  std::string payload;
-  std::string error;       // when not completed: the job's exception, or how its worker died
-  std::chrono::milliseconds elapsed{0};
-};
-
-struct WorkerJobs {
-  std::size_t count = 0;
-  int parallel = 1;
-  // Run job 0 alone and start the others when it ends: it fills the compiler cache (the delay
-  // server, the testkit, the precompiled header) that the others then hit instead of all
-  // compiling the same files at once.
-  bool first_alone = false;
-  // Runs in a worker process of its own, forked from this one: a child subreaper that dies
-  // with this process. Its return value comes back as the payload.
-  std::function<std::string(std::size_t index)> job;
-  // Told in this process, as each job starts and ends (ends in the order they happen).
-  std::function<void(std::size_t index)> started;
-  std::function<void(std::size_t index, const WorkerOutcome& outcome)> finished;
-};
-
-// Runs jobs 0..count-1, at most <parallel> at once. Workers are processes, not threads, because
-// the sandbox's clean-up after a program kills every descendant of its process that left its
-// group: in one process, one job's clean-up would kill the programs of the others. On SIGINT,
-// SIGTERM or SIGHUP (install_interrupt_handlers) the running workers get the signal, which
-// stops their sandboxed programs, and the jobs not started are finished as not started.
-// Call it from a single-threaded process (it forks).
-void run_in_workers(const WorkerJobs& jobs);
 
 }  // namespace asynclings::grader

@@ -5,6 +5,7 @@
 // can read the rendered page back and compare it with the JSON.
 #include "batch/class_view.hpp"
 
+#include "render/escape.hpp"
 #include "render/render.hpp"
 #include "render/svg_timeline.hpp"
 

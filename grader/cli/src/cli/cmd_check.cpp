@@ -1,19 +1,32 @@
 #include "cli/commands.hpp"
 #include "core/memory_check.hpp"
-#include "sandbox/process.hpp"
 #include "core/progress.hpp"
 #include "core/reference_run.hpp"
-#include "render/render.hpp"
 #include "core/resolve.hpp"
 #include "core/watch_progress.hpp"
+#include "render/render.hpp"
+#include "sandbox/process.hpp"
 
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 namespace asynclings::grader {
+
+namespace {
+
+struct CheckOptions {
+  CommonOptions common;
+  std::string chapter;   // empty with all
+  std::string exercise;  // empty: every exercise of the chapter
+  bool all = false;
+  bool solutions = false;
+  std::string format = "text";  // text, json, junit, gradescope
+  std::filesystem::path output;
+};
 
 int run_check(const CheckOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -104,6 +117,23 @@ int run_check(const CheckOptions& options) {
     return 128 + interrupt_signal();
   }
   return exit_code(report);
+}
+
+}  // namespace
+
+Verb add_check(CLI::App& app) {
+  auto check = std::make_shared<CheckOptions>();
+  auto* command = app.add_subcommand("check", "Build and grade a chapter or one exercise");
+  add_common_options(command, check->common);
+  command->add_option("chapter", check->chapter, "ch1, 1, ch01 or ch01-generators");
+  command->add_option("exercise", check->exercise, "ex2, 2 or the exercise's name");
+  command->add_flag("--all", check->all, "Every chapter");
+  command->add_flag("--solutions", check->solutions, "Grade the reference solutions instead");
+  command->add_option("--format", check->format, "text, json, junit, gradescope or html")
+      ->check(CLI::IsMember({"text", "json", "junit", "gradescope", "html"}));
+  command->add_option("--output", check->output, "Write the --format output to this file");
+  add_tests_from_option(command, check->common);
+  return {command, [check] { return run_check(*check); }};
 }
 
 }  // namespace asynclings::grader

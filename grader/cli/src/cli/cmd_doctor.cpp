@@ -2,17 +2,24 @@
 // do about it. Works outside a workbook too: then it skips the build-folder checks.
 #include "cli/commands.hpp"
 #include "core/doctor_checks.hpp"
-#include "render/style.hpp"
 #include "core/workbook.hpp"
+#include "render/style.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 
 namespace asynclings::grader {
 
 namespace {
+
+// Checks the machine a student grades on and says what to fix.
+struct DoctorOptions {
+  CommonOptions common;
+  std::string format = "text";  // text or json
+};
 
 ProbeOptions probe_options(const CommonOptions& common) {
   ProbeOptions options;
@@ -61,8 +68,6 @@ void print_text(const std::vector<Finding>& findings, const Style& style) {
   }
 }
 
-}  // namespace
-
 int run_doctor(const DoctorOptions& options) {
   // Probing compiles a small coroutine program: seconds, so say what is happening first.
   if (options.format != "json")
@@ -81,6 +86,16 @@ int run_doctor(const DoctorOptions& options) {
     print_text(findings, Style::for_stream(stdout));
   }
   return any_problem ? 1 : 0;
+}
+
+}  // namespace
+
+Verb add_doctor(CLI::App& app) {
+  auto doctor = std::make_shared<DoctorOptions>();
+  auto* command = app.add_subcommand("doctor", "Check this machine: compiler, Boost, packages, limits; say what to fix");
+  add_common_options(command, doctor->common);
+  command->add_option("--format", doctor->format, "text or json")->check(CLI::IsMember({"text", "json"}));
+  return {command, [doctor] { return run_doctor(*doctor); }};
 }
 
 }  // namespace asynclings::grader

@@ -2,8 +2,18 @@
 #include "core/expectations.hpp"
 
 #include <cstdio>
+#include <memory>
 
 namespace asynclings::grader {
+
+namespace {
+
+struct ExpectDiagnosisOptions {
+  std::filesystem::path binary;
+  std::string diagnosis;
+  double time_limit_seconds = 120;
+  double memory_limit_mb = 4096;
+};
 
 int run_expect_diagnosis(const ExpectDiagnosisOptions& options) {
   ExerciseReport report;
@@ -26,6 +36,19 @@ int run_expect_diagnosis(const ExpectDiagnosisOptions& options) {
   }
   if (!graded(report.verdict) && !report.output.empty()) std::printf("output:\n%s\n", report.output.c_str());
   return 1;
+}
+
+}  // namespace
+
+Verb add_expect_diagnosis(CLI::App& app) {
+  auto expect = std::make_shared<ExpectDiagnosisOptions>();
+  auto* command = app.add_subcommand("expect-diagnosis", "Instructor/CTest: a test binary must fail with this diagnosis");
+  command->group("");  // hidden
+  command->add_option("--binary", expect->binary, "Test executable")->required();
+  command->add_option("--diagnosis", expect->diagnosis, "Expected diagnosis")->required();
+  command->add_option("--time-limit", expect->time_limit_seconds, "Seconds");
+  command->add_option("--memory-limit-mb", expect->memory_limit_mb, "Address space the run may map");
+  return {command, [expect] { return run_expect_diagnosis(*expect); }};
 }
 
 }  // namespace asynclings::grader

@@ -2,11 +2,12 @@
 // grades it, N at once, into one gradebook and the class view beside it. The work is in
 // gradebook.cpp and class_view.cpp.
 #include "batch/class_view.hpp"
-#include "cli/commands.hpp"
 #include "batch/gradebook.hpp"
-#include "sandbox/process.hpp"
-#include "render/render.hpp"
+#include "cli/commands.hpp"
 #include "core/resolve.hpp"
+#include "render/render.hpp"
+#include "sandbox/process.hpp"
+#include "sandbox/workers.hpp"
 
 #include <unistd.h>
 
@@ -16,12 +17,25 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <optional>
 #include <thread>
 
 namespace asynclings::grader {
 
 namespace {
+
+// Grades many submission folders with one trusted workbook into one gradebook.
+struct GradeBatchOptions {
+  CommonOptions common;              // common.tests_from: the trusted workbook (default: --root)
+  std::filesystem::path submissions;  // one sub-folder per student
+  std::string chapter;               // empty with all
+  bool all = false;
+  int jobs = 1;
+  std::filesystem::path output;       // gradebook; .csv or .json decides the format
+  std::filesystem::path work_dir;     // build folders and per-student reports
+  double time_limit_seconds = 0;      // whole-submission limit; 0: none beyond the per-test limits
+};
 
 namespace fs = std::filesystem;
 
@@ -58,8 +72,6 @@ bool write_file(const fs::path& file, const std::string& text) {
   fs::rename(partial, file, ec);
   return !ec;
 }
-
-}  // namespace
 
 int run_grade_batch(const GradeBatchOptions& options) {
   const auto started = std::chrono::steady_clock::now();
@@ -180,6 +192,24 @@ int run_grade_batch(const GradeBatchOptions& options) {
     return 128 + interrupt_signal();
   }
   return 0;
+}
+
+}  // namespace
+
+Verb add_grade_batch(CLI::App& app) {
+  auto batch = std::make_shared<GradeBatchOptions>();
+  auto* command = app.add_subcommand("grade-batch", "Instructor: grade every submission folder in DIR into one gradebook");
+  add_common_options(command, batch->common);
+  command->add_option("--tests-from", batch->common.tests_from,
+                      "The trusted workbook (tests, manifests, CMake files); default: --root");
+  command->add_option("submissions", batch->submissions, "Folder with one workbook copy per student")->required();
+  command->add_option("--chapter", batch->chapter, "Grade this chapter");
+  command->add_flag("--all", batch->all, "Grade every chapter");
+  command->add_option("-j,--jobs", batch->jobs, "Submissions graded at once")->check(CLI::PositiveNumber);
+  command->add_option("-o,--output", batch->output, "Gradebook file: .csv or .json")->required();
+  command->add_option("--work-dir", batch->work_dir, "Build folders and per-student reports (default: <output>.work)");
+  command->add_option("--time-limit", batch->time_limit_seconds, "Seconds one submission may take in all");
+  return {command, [batch] { return run_grade_batch(*batch); }};
 }
 
 }  // namespace asynclings::grader

@@ -5,8 +5,18 @@
 #include "core/watch_progress.hpp"
 
 #include <cstdio>
+#include <memory>
 
 namespace asynclings::grader {
+
+namespace {
+
+struct HintOptions {
+  CommonOptions common;
+  std::string chapter;
+  std::string exercise;
+  bool all = false;
+};
 
 int run_hint(const HintOptions& options) {
   Session session = open_session(options.common);
@@ -31,6 +41,18 @@ int run_hint(const HintOptions& options) {
   if (!progress.save())
     std::fprintf(stderr, "(could not save hint progress in %s)\n", session.workbook.build_dir.c_str());
   return 0;
+}
+
+}  // namespace
+
+Verb add_hint(CLI::App& app) {
+  auto hint = std::make_shared<HintOptions>();
+  auto* command = app.add_subcommand("hint", "The next hint for an exercise");
+  add_common_options(command, hint->common);
+  command->add_option("chapter", hint->chapter, "ch1, 1, ch01 or ch01-generators (default: the next exercise to do)");
+  command->add_option("exercise", hint->exercise, "ex2, 2 or the exercise's name");
+  command->add_flag("--all", hint->all, "Every hint of the exercise");
+  return {command, [hint] { return run_hint(*hint); }};
 }
 
 }  // namespace asynclings::grader

@@ -1,18 +1,21 @@
 #include "cli/commands.hpp"
 #include "core/progress.hpp"
+#include "render/list_view.hpp"
 #include "render/style.hpp"
-#include "core/watch_progress.hpp"
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <memory>
 
 namespace asynclings::grader {
 
 namespace {
-std::string short_name(const Chapter& c) { return "ch" + std::to_string(c.number); }
 
+struct ListOptions {
+  CommonOptions common;
+  std::string format = "text";  // text, or json: the manifests with derived fields, for scripts
+};
 // The manifests as scripts need them (the Gradescope script, the workflow, benches): every
 // field with the derived ones filled in, so no script reads chapter.json itself.
 nlohmann::ordered_json fixtures_json(const std::vector<Mistake>& list, bool with_diagnosis) {
@@ -45,51 +48,24 @@ int list_json(const Session& session) {
   std::printf("%s\n", nlohmann::ordered_json{{"chapters", chapters}}.dump(2).c_str());
   return 0;
 }
-}  // namespace
 
 int run_list(const ListOptions& options) {
   Session session = open_session(options.common);
   if (options.format == "json") return list_json(session);
-  const Style style = Style::for_stream(stdout);
-  Progress progress(Progress::default_file(session.workbook.build_dir));
-  if (session.chapters.empty()) {
-    std::printf("The workbook at %s has no chapters yet.\n", session.workbook.root.c_str());
-    return 0;
-  }
-  int total = 0, passed = 0;
-  const Chapter* next_chapter = next_chapter_to_do(session.chapters, progress);
-  const Exercise* next_exercise = next_chapter ? next_exercise_to_do(*next_chapter, progress) : nullptr;
-  for (const auto& c : session.chapters) {
-    std::printf("%s  %s\n", style.bold(c.dir_name).c_str(), c.title.c_str());
-    if (!c.summary.empty()) std::printf("    %s\n", style.dim(c.summary).c_str());
-    for (const auto& e : c.exercises) {
-      ++total;
-      const ListState state = list_state(progress.find(c, e), edited_files_stamp(c, e));
-      std::string mark;
-      switch (state) {
-        case ListState::passed: mark = style.green("[done]"); ++passed; break;
-        case ListState::failing: mark = style.red("[fail]"); break;
-        case ListState::not_started: mark = style.yellow("[todo]"); break;
-        case ListState::edited: mark = style.cyan("[edit]"); break;
-        case ListState::unchecked: mark = style.dim("[    ]"); break;
-      }
-      std::printf("  %s %-4s %-16s %s\n", mark.c_str(), e.id.c_str(), e.name.c_str(), e.title.c_str());
-    }
-    std::printf("\n");
-  }
-  std::printf("%s\n", style.dim("[done] passed  [fail] failing  [todo] not started  [edit] edited since last check  [    ] not checked yet").c_str());
-  const int width = 30;
-  const int filled = total == 0 ? 0 : passed * width / total;
-  std::printf("progress [%s%s] %d/%d exercises passed\n", style.green(std::string(static_cast<std::size_t>(filled), '#')).c_str(),
-              std::string(static_cast<std::size_t>(width - filled), '.').c_str(), passed, total);
-  if (next_exercise != nullptr) {
-    std::printf("next: %s %s %s, edit %s, then run  %s\n", next_chapter->dir_name.c_str(), next_exercise->id.c_str(),
-                next_exercise->title.c_str(), (next_chapter->dir / next_exercise->edit.front()).lexically_relative(session.workbook.root).c_str(),
-                style.bold(fmt::format("grader check {} {}", short_name(*next_chapter), next_exercise->id)).c_str());
-  } else {
-    std::printf("%s\n", style.green("every exercise passes. Well done.").c_str());
-  }
+  const Progress progress(Progress::default_file(session.workbook.build_dir));
+  std::fputs(render_list_text(session, progress, Style::for_stream(stdout)).c_str(), stdout);
   return 0;
+}
+
+}  // namespace
+
+Verb add_list(CLI::App& app) {
+  auto list = std::make_shared<ListOptions>();
+  auto* command = app.add_subcommand("list", "Chapters and exercises with your progress");
+  add_common_options(command, list->common);
+  command->add_option("--format", list->format, "text, or json (every manifest, for scripts)")
+      ->check(CLI::IsMember({"text", "json"}));
+  return {command, [list] { return run_list(*list); }};
 }
 
 }  // namespace asynclings::grader

@@ -2,8 +2,8 @@
 // patches against the solution (docs/chapter-format.md).
 #include "cli/commands.hpp"
 #include "core/patch.hpp"
-#include "sandbox/process.hpp"
 #include "core/resolve.hpp"
+#include "sandbox/process.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -11,9 +11,24 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 
 namespace asynclings::grader {
 namespace {
+
+// Authoring fixtures as patches.
+struct MistakeOptions {
+  CommonOptions common;
+  std::string verb;  // new, show, refresh
+  std::string chapter;
+  std::string exercise;
+  std::string name;
+  std::filesystem::path from;    // new: the edited copy to record
+  std::string diagnosis;         // new: when it differs from the name
+  bool alternative = false;      // new: a correct alternative instead of a mistake
+  std::filesystem::path output;  // show: write here instead of stdout
+  std::string base = "HEAD";     // refresh: the revision the patches were recorded against
+};
 
 namespace fs = std::filesystem;
 
@@ -253,8 +268,6 @@ int mistake_refresh(const Session& session, const MistakeOptions& options) {
   return conflicts == 0 ? 0 : 1;
 }
 
-}  // namespace
-
 int run_mistake(const MistakeOptions& options) {
   Session session = open_session(options.common);
   try {
@@ -267,6 +280,35 @@ int run_mistake(const MistakeOptions& options) {
   }
   std::fprintf(stderr, "grader mistake: new, show or refresh\n");
   return 2;
+}
+
+}  // namespace
+
+Verb add_mistake(CLI::App& app) {
+  auto mistake = std::make_shared<MistakeOptions>();
+  auto* command = app.add_subcommand("mistake", "Instructor: wrong-solution fixtures as patches (new, show, refresh)");
+  add_common_options(command, mistake->common);
+  command->require_subcommand(1);
+  auto* create = command->add_subcommand("new", "Record a new fixture: edit a copy of the solution, keep the diff");
+  create->add_option("chapter", mistake->chapter, "ch3, 3 or ch03-gather")->required();
+  create->add_option("exercise", mistake->exercise, "ex1 or the exercise's name")->required();
+  create->add_option("name", mistake->name, "the mistake's name, e.g. sequential-awaits")->required();
+  create->add_option("--from", mistake->from, "Record this edited copy of the solution (else a copy is made to edit)");
+  create->add_option("--diagnosis", mistake->diagnosis, "The diagnosis the tests must give it (default: the name)");
+  create->add_flag("--alternative", mistake->alternative, "A correct solution written differently (must pass)");
+  auto* show = command->add_subcommand("show", "The fixture applied to the solution, as a file");
+  show->add_option("chapter", mistake->chapter, "ch3, 3 or ch03-gather")->required();
+  show->add_option("exercise", mistake->exercise, "ex1 or the exercise's name")->required();
+  show->add_option("name", mistake->name, "the fixture's name")->required();
+  show->add_option("-o,--output", mistake->output, "Write it here instead of printing it");
+  auto* refresh = command->add_subcommand("refresh", "Re-base the fixtures after a solution edit; report conflicts");
+  refresh->add_option("chapter", mistake->chapter, "Only this chapter");
+  refresh->add_option("exercise", mistake->exercise, "Only this exercise");
+  refresh->add_option("--base", mistake->base, "The git revision the patches were recorded against (default HEAD)");
+  return {command, [mistake, create, show] {
+            mistake->verb = create->parsed() ? "new" : show->parsed() ? "show" : "refresh";
+            return run_mistake(*mistake);
+          }};
 }
 
 }  // namespace asynclings::grader

@@ -5,9 +5,15 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 namespace asynclings::grader {
 namespace {
+
+struct NewOptions {
+  CommonOptions common;
+  std::string name;  // chNN-topic
+};
 
 bool write_new(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
@@ -15,8 +21,6 @@ bool write_new(const std::filesystem::path& path, const std::string& text) {
   out << text;
   return static_cast<bool>(out);
 }
-
-}  // namespace
 
 int run_new(const NewOptions& options) {
   int number = 0;
@@ -133,6 +137,16 @@ TEST(First, AnswerIsFortyTwo) {{ EXPECT_EQ({0}::answer(), 42); }}
   std::printf("next: `grader check ch%d` (its stub fails), `grader check ch%d --solutions` (passes), then `grader verify ch%d`\n",
               number, number, number);
   return 0;
+}
+
+}  // namespace
+
+Verb add_new(CLI::App& app) {
+  auto scaffold = std::make_shared<NewOptions>();
+  auto* command = app.add_subcommand("new", "Scaffold a chapter: exercises/chNN-topic and solutions/chNN-topic");
+  add_common_options(command, scaffold->common);
+  command->add_option("name", scaffold->name, "chNN-topic")->required();
+  return {command, [scaffold] { return run_new(*scaffold); }};
 }
 
 }  // namespace asynclings::grader

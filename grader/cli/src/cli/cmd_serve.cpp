@@ -7,9 +7,20 @@
 
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <mutex>
 
 namespace asynclings::grader {
+
+namespace {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int latency_ms = 0;
+  int jitter_ms = 0;
+  bool quiet = false;
+};
 
 int run_serve(const ServeOptions& options) {
   using namespace asynclings::server;
@@ -58,6 +69,20 @@ int run_serve(const ServeOptions& options) {
   std::printf("\nstopping (%zu requests served)\n", server.trace().records().size());
   server.stop();
   return 0;
+}
+
+}  // namespace
+
+Verb add_serve(CLI::App& app) {
+  auto serve = std::make_shared<ServeOptions>();
+  auto* command = app.add_subcommand("serve", "Run the delay server in the foreground with a live request log");
+  command->add_option("--host", serve->host, "Address to listen on");
+  command->add_option("-p,--port", serve->port, "Port (0: any free port)");
+  command->add_option("--latency", serve->latency_ms, "Simulated network round-trip per response, ms")
+      ->check(CLI::NonNegativeNumber);
+  command->add_option("--jitter", serve->jitter_ms, "Random extra latency 0..N ms")->check(CLI::NonNegativeNumber);
+  command->add_flag("-q,--quiet", serve->quiet, "No per-request log");
+  return {command, [serve] { return run_serve(*serve); }};
 }
 
 }  // namespace asynclings::grader

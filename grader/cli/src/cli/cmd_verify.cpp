@@ -2,9 +2,9 @@
 #include "core/expectations.hpp"
 #include "core/integrity.hpp"
 #include "core/patch.hpp"
-#include "sandbox/process.hpp"
 #include "core/resolve.hpp"
 #include "render/style.hpp"
+#include "sandbox/process.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -12,10 +12,16 @@
 
 #include <cstdio>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace asynclings::grader {
 namespace {
+
+struct VerifyOptions {
+  CommonOptions common;
+  std::string chapter;  // empty: every chapter
+};
 
 // A fixture's patch must still apply to today's solution; says why not, else "".
 std::string patch_problem(const Session& session, const Chapter& c, const Mistake& m) {
@@ -46,8 +52,6 @@ std::string integrity_problem(const Session& session, const Chapter& c, const Ex
     for (const auto& finding : scan_source(name, text, rules)) return "static check: " + describe(finding);
   return {};
 }
-
-}  // namespace
 
 int run_verify(const VerifyOptions& options) {
   Session session = open_session(options.common);
@@ -177,6 +181,16 @@ int run_verify(const VerifyOptions& options) {
   std::printf("%s\n", failures == 0 ? style.green(fmt::format("verified: all {} checks hold", checks)).c_str()
                                     : style.red(fmt::format("{} of {} checks do not hold", failures, checks)).c_str());
   return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+Verb add_verify(CLI::App& app) {
+  auto verify = std::make_shared<VerifyOptions>();
+  auto* command = app.add_subcommand("verify", "Instructor: solutions pass, stubs fail, mistakes get their diagnosis");
+  add_common_options(command, verify->common);
+  command->add_option("chapter", verify->chapter, "Only this chapter");
+  return {command, [verify] { return run_verify(*verify); }};
 }
 
 }  // namespace asynclings::grader

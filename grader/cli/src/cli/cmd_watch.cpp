@@ -9,13 +9,14 @@
 #include "core/file_watcher.hpp"
 #include "core/hints.hpp"
 #include "core/memory_check.hpp"
-#include "sandbox/process.hpp"
 #include "core/progress.hpp"
 #include "core/reference_run.hpp"
-#include "render/render.hpp"
 #include "core/resolve.hpp"
 #include "core/watch_keys.hpp"
 #include "core/watch_progress.hpp"
+#include "render/list_view.hpp"
+#include "render/render.hpp"
+#include "sandbox/process.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -34,9 +35,15 @@ namespace asynclings::grader {
 
 namespace {
 
-constexpr int kLongestDebounceMs = 60'000;
+// Re-checks the current exercise whenever the student saves one of its files.
+struct WatchOptions {
+  CommonOptions common;
+  std::string chapter;  // empty: the chapter of the next exercise to do
+  bool manual = false;  // re-check on Enter instead of on file-system notifications
+  int debounce_ms = 300;
+};
 
-std::string short_name(const Chapter& chapter) { return "ch" + std::to_string(chapter.number); }
+constexpr int kLongestDebounceMs = 60'000;
 
 // Why a check runs; said above its verdict.
 enum class CheckReason { first, saved, asked, changed_during_check, moved_on };
@@ -279,10 +286,8 @@ void Watch::show_keys() {
 
 void Watch::show_hint() {
   reload_progress();
-  std::string text = next_hints(chapter_, *exercise_, progress_.at(chapter_, *exercise_), false);
-  // The hint verb's wording, said for this loop.
-  const std::string again = "Run the same command again for the next hint.";
-  if (const auto at = text.find(again); at != std::string::npos) text.replace(at, again.size(), "Press h again for the next hint.");
+  const std::string text = next_hints(chapter_, *exercise_, progress_.at(chapter_, *exercise_), false,
+                                      "Press h again for the next hint.");
   std::printf("\n%s\n", text.c_str());
   save_progress();
   show_keys();
@@ -291,9 +296,9 @@ void Watch::show_hint() {
 void Watch::show_list() {
   std::printf("\n");
   std::fflush(stdout);
-  ListOptions list;
-  list.common = options_.common;
-  run_list(list);
+  const Session session = open_session(options_.common);
+  const Progress progress(Progress::default_file(session.workbook.build_dir));
+  std::fputs(render_list_text(session, progress, style_).c_str(), stdout);
   std::printf("\n");
   show_keys();
 }
@@ -346,8 +351,6 @@ int Watch::stopped_by_signal() const {
   return 128 + interrupt_signal();
 }
 
-}  // namespace
-
 int run_watch(const WatchOptions& options) {
   if (options.debounce_ms < 0 || options.debounce_ms > kLongestDebounceMs) {
     std::fprintf(stderr, "grader watch: --debounce-ms takes 0 to %d (milliseconds), not %d\n", kLongestDebounceMs,
@@ -386,6 +389,19 @@ int run_watch(const WatchOptions& options) {
                  e.what());
     return 2;
   }
+}
+
+}  // namespace
+
+Verb add_watch(CLI::App& app) {
+  auto watch = std::make_shared<WatchOptions>();
+  auto* command = app.add_subcommand("watch", "Re-check the current exercise each time you save it; move on when it passes");
+  add_common_options(command, watch->common);
+  add_tests_from_option(command, watch->common);
+  command->add_option("chapter", watch->chapter, "Stay in this chapter (default: where the next exercise is)");
+  command->add_flag("--manual", watch->manual, "Re-check when you press Enter (for folders where save notifications do not arrive)");
+  command->add_option("--debounce-ms", watch->debounce_ms, "Quiet time after a save before re-checking");
+  return {command, [watch] { return run_watch(*watch); }};
 }
 
 }  // namespace asynclings::grader

@@ -1,8 +1,8 @@
 #include "core/grading.hpp"
 
-#include "sandbox/process.hpp"
 #include "core/sanitizer_report.hpp"
 #include "core/source_location.hpp"
+#include "sandbox/process.hpp"
 
 #include <sys/random.h>
 #include <unistd.h>

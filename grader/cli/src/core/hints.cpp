@@ -32,7 +32,7 @@ std::string shown(const Hint& hint, int number, int total, const std::string& he
 }  // namespace
 
 std::string next_hints(const Chapter& chapter, const Exercise& exercise, ExerciseProgress& progress,
-                       bool all) {
+                       bool all, std::string_view again) {
   const int total = static_cast<int>(exercise.hints.size());
   const std::string head = fmt::format("{} {} {}", chapter.dir_name, exercise.id, exercise.name);
   if (total == 0)
@@ -58,7 +58,7 @@ std::string next_hints(const Chapter& chapter, const Exercise& exercise, Exercis
   out += shown(hint(index), index + 1, total, head, "");
   progress.hints_read = index + 1;
   if (index + 1 < total)
-    out += "Run the same command again for the next hint.\n";
+    out += std::string(again) + "\n";
   else
     out += "That was the last hint.\n";
   return out;

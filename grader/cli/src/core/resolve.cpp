@@ -76,4 +76,6 @@ const Exercise& resolve_exercise(const Chapter& chapter, const std::string& raw)
   throw ResolveError("no exercise \"" + raw + "\" in " + chapter.dir_name + "; it has: " + known);
 }
 
+std::string short_name(const Chapter& chapter) { return "ch" + std::to_string(chapter.number); }
+
 }  // namespace asynclings::grader

@@ -18,4 +18,7 @@ struct ResolveError : std::runtime_error {
 const Chapter& resolve_chapter(const std::vector<Chapter>& chapters, const std::string& spec);
 const Exercise& resolve_exercise(const Chapter& chapter, const std::string& spec);
 
+// The shortest name that resolves to <chapter>: "ch3".
+std::string short_name(const Chapter& chapter);
+
 }  // namespace asynclings::grader

@@ -1,13 +1,11 @@
-#include "batch/gradebook.hpp"
+#include "core/points.hpp"
 #include "render/render.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace asynclings::grader {
 
-// One Gradescope test per exercise, worth 1 point when every test of it passes: what the
-// workbook grades is the exercise, and partial credit per test would reward stubs that pass
-// structural tests by accident.
+// One Gradescope test per exercise, scored as core/points.hpp says (the gradebook's rule too).
 std::string render_gradescope(const Report& report) {
   using json = nlohmann::json;
   json tests = json::array();

@@ -3,6 +3,7 @@
 // manifest goes through escape_markup.
 #include "render/render.hpp"
 
+#include "render/escape.hpp"
 #include "render/svg_timeline.hpp"
 
 #include <fmt/format.h>

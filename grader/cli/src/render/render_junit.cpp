@@ -1,27 +1,10 @@
+#include "render/escape.hpp"
 #include "render/render.hpp"
 
 #include <fmt/format.h>
 
 namespace asynclings::grader {
 namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        // XML 1.0 forbids most control characters, even escaped.
-        if (c < 0x20 && c != '\n' && c != '\t' && c != '\r') out += '?';
-        else out += static_cast<char>(c);
-    }
-  }
-  return out;
-}
 
 std::string seconds(double ms) { return fmt::format("{:.3f}", ms / 1000.0); }
 
@@ -41,17 +24,17 @@ std::string render_junit(const Report& report) {
       std::string text = e.message;
       if (e.compile_error) text += "\n" + e.compile_error->file + ":" + std::to_string(e.compile_error->line) + ": " + e.compile_error->message;
       cases += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{}\">\n      <error type=\"{}\" message=\"{}\">{}</error>\n      <system-out>{}</system-out>\n    </testcase>\n",
-                           xml_escape(e.id), xml_escape(suite_name), seconds(e.elapsed_ms), to_string(e.verdict),
-                           xml_escape(e.message.empty() ? verdict_label(e.verdict) : e.message), xml_escape(text), xml_escape(e.output));
+                           escape_markup(e.id), escape_markup(suite_name), seconds(e.elapsed_ms), to_string(e.verdict),
+                           escape_markup(e.message.empty() ? verdict_label(e.verdict) : e.message), escape_markup(text), escape_markup(e.output));
     }
     for (const auto& t : e.tests) {
       ++tests;
       std::string body;
       std::string props;
-      if (!t.diagnosis.empty()) props += fmt::format("        <property name=\"diagnosis\" value=\"{}\"/>\n", xml_escape(t.diagnosis));
+      if (!t.diagnosis.empty()) props += fmt::format("        <property name=\"diagnosis\" value=\"{}\"/>\n", escape_markup(t.diagnosis));
       for (const auto& f : t.figures)
-        props += fmt::format("        <property name=\"figure.{}\" value=\"{} {} (expected {})\"/>\n", xml_escape(f.name),
-                             format_number(f.value), xml_escape(f.unit), xml_escape(f.expected));
+        props += fmt::format("        <property name=\"figure.{}\" value=\"{} {} (expected {})\"/>\n", escape_markup(f.name),
+                             format_number(f.value), escape_markup(f.unit), escape_markup(f.expected));
       if (!props.empty()) body += "      <properties>\n" + props + "      </properties>\n";
       if (t.status == TestStatus::failed) {
         ++failures;
@@ -59,20 +42,20 @@ std::string render_junit(const Report& report) {
         for (const auto& f : t.failures) all += f + "\n";
         std::string message = t.not_started ? "not started" : (t.diagnosis.empty() ? (t.failures.empty() ? "failed" : t.failures.front()) : t.diagnosis + ": " + t.diagnosis_detail);
         if (auto nl = message.find('\n'); nl != std::string::npos && t.diagnosis.empty()) message = message.substr(nl + 1);
-        body += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(message.substr(0, 500)),
-                            t.not_started ? "not_started" : "failure", xml_escape(all));
+        body += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", escape_markup(message.substr(0, 500)),
+                            t.not_started ? "not_started" : "failure", escape_markup(all));
       } else if (t.status == TestStatus::skipped || t.status == TestStatus::not_run) {
         ++skipped;
         body += "      <skipped/>\n";
       }
-      cases += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"{}", xml_escape(t.full_name()),
-                           xml_escape(suite_name), seconds(t.time_ms), body.empty() ? "/>\n" : ">\n" + body + "    </testcase>\n");
+      cases += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"{}", escape_markup(t.full_name()),
+                           escape_markup(suite_name), seconds(t.time_ms), body.empty() ? "/>\n" : ">\n" + body + "    </testcase>\n");
     }
     total_tests += tests;
     total_failures += failures;
     total_errors += errors;
     suites += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"{}\" time=\"{}\">\n{}  </testsuite>\n",
-                          xml_escape(suite_name), tests, failures, errors, skipped, seconds(e.elapsed_ms), cases);
+                          escape_markup(suite_name), tests, failures, errors, skipped, seconds(e.elapsed_ms), cases);
   }
   return fmt::format("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"asynclings\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{}\">\n{}</testsuites>\n",
                      total_tests, total_failures, total_errors, seconds(report.elapsed_ms), suites);

@@ -64,8 +64,4 @@ struct SvgTimelineOptions {
 // An <svg> element (no scripts, no external references); empty for no bars.
 std::string draw_svg_timeline(const std::vector<TimelineBar>& bars, const SvgTimelineOptions& options);
 
-// <text> made safe inside HTML or SVG text and attribute values: & < > " ' become entities,
-// control characters (terminal colour codes in captured output) become U+FFFD.
-std::string escape_markup(std::string_view text);
-
 }  // namespace asynclings::grader
