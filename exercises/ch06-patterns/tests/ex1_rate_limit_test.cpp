@@ -18,7 +18,6 @@
 #include <cmath>
 #include <map>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -94,8 +93,7 @@ std::string delay_path(int ms, int item) {
 }
 
 int item_of(const std::string& text) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex("item=(\\d+)")) ? std::stoi(m[1]) : -1;
+  return ch06test::first_int(text, "item=(\\d+)", -1);
 }
 
 // What a run of fetch_all ended with.

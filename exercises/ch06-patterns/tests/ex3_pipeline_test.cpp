@@ -15,7 +15,6 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -55,8 +54,7 @@ asio::awaitable<std::vector<ch06::Processed>> timed(asio::awaitable<std::vector<
 }
 
 int item_of(const std::string& target) {
-  std::smatch m;
-  return std::regex_search(target, m, std::regex("item=(-?\\d+)")) ? std::stoi(m[1]) : -1000;
+  return ch06test::first_int(target, "item=(-?\\d+)", -1000);
 }
 
 class Pipeline : public asynclings::testkit::ServerTest {

@@ -12,7 +12,6 @@
 #include <gtest/gtest.h>
 
 #include <memory>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -49,8 +48,7 @@ std::function<bool(const std::string&)> recorder(std::shared_ptr<Handled> h, std
 }
 
 int line_id(const std::string& line) {
-  std::smatch m;
-  return std::regex_search(line, m, std::regex("\"id\":\\s*(\\d+)")) ? std::stoi(m[1]) : -1;
+  return ch06test::first_int(line, "\"id\":\\s*(\\d+)", -1);
 }
 
 class Streaming : public asynclings::testkit::ServerTest {

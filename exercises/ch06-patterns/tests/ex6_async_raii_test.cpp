@@ -23,7 +23,6 @@
 #include <chrono>
 #include <memory>
 #include <optional>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <vector>
