@@ -331,6 +331,60 @@ TEST(GradebookSubmissions, SaysWhyASubmissionHasNothingToGrade) {
   EXPECT_EQ(why_empty(no_files, ch1_columns()), "");
 }
 
+// ---- The one staging function (core/staging.hpp) ----------------------------------------------
+
+TEST(SubmittedFiles, AWorkbookShapedUploadGivesItsExercisesFilesAndNeverTheSolutions) {
+  TempDir tmp;
+  const fs::path up = tmp.path() / "repo";
+  write(up / "exercises/ch01-generators/ex1_generator.hpp", "// mine");
+  write(up / "solutions/ch01-generators/ex1_generator.hpp", "// the solution");
+  write(up / "solutions/ch01-generators/ex2_send.hpp", "// the solution");
+  SubmittedFiles files(up, edit_files(ch1_columns()));
+  EXPECT_EQ(files.exercises_dir(), up / "exercises");
+  EXPECT_EQ(files.find({"ch01-generators", "ex1_generator.hpp"}), up / "exercises/ch01-generators/ex1_generator.hpp");
+  EXPECT_EQ(files.find({"ch01-generators", "ex2_send.hpp"}), fs::path{});
+}
+
+TEST(SubmittedFiles, LooseFilesAreFoundByChapterPathThenByAUniqueName) {
+  TempDir tmp;
+  const fs::path up = tmp.path() / "upload";
+  write(up / "ex1_generator.hpp", "// dragged in");
+  write(up / "my-repo/deep/ch01-generators/ex2_send.hpp", "// in a folder of its own");
+  write(up / "a/ex3_task.hpp", "// one of two");
+  write(up / "b/ex3_task.hpp", "// the other");
+  write(up / ".git/ex4_round_robin.hpp", "// not the student's");
+  fs::create_symlink(up / "ex1_generator.hpp", up / "ex4_round_robin.hpp");
+  SubmittedFiles files(up, edit_files(ch1_columns()));
+  EXPECT_EQ(files.exercises_dir(), fs::path{});
+  EXPECT_EQ(files.find({"ch01-generators", "ex1_generator.hpp"}), up / "ex1_generator.hpp");
+  EXPECT_EQ(files.find({"ch01-generators", "ex2_send.hpp"}), up / "my-repo/deep/ch01-generators/ex2_send.hpp");
+  EXPECT_EQ(files.find({"ch01-generators", "ex3_task.hpp"}), fs::path{}) << "two candidates: neither";
+  EXPECT_EQ(files.find({"ch01-generators", "ex4_round_robin.hpp"}), fs::path{}) << "a link and a dot-folder";
+}
+
+TEST(StageSubmission, StagesWhatWasHandedInAndTheStubForWhatWasNot) {
+  TempDir tmp;
+  write(tmp.path() / "upload/ex2_send.hpp", "// ex2");
+  write(tmp.path() / "trusted/exercises/ch01-generators/ex1_generator.hpp", "// stub 1");
+  const std::vector<EditedFile> files = {{"ch01-generators", "ex1_generator.hpp"}, {"ch01-generators", "ex2_send.hpp"}};
+  const auto staged = stage_submission(tmp.path() / "upload", files, tmp.path() / "trusted", tmp.path() / "staged");
+  EXPECT_EQ(staged.error, "");
+  EXPECT_EQ(staged.handed_in, std::vector<std::string>{"ch01-generators/ex2_send.hpp"});
+  EXPECT_EQ(staged.missing, std::vector<std::string>{"ch01-generators/ex1_generator.hpp"});
+  std::ifstream stub(tmp.path() / "staged/exercises/ch01-generators/ex1_generator.hpp");
+  std::string line;
+  std::getline(stub, line);
+  EXPECT_EQ(line, "// stub 1");
+  EXPECT_TRUE(fs::is_regular_file(tmp.path() / "staged/exercises/ch01-generators/ex2_send.hpp"));
+}
+
+TEST(GradebookSubmissions, LooseFilesAreGradedNotEmpty) {
+  TempDir tmp;
+  write(tmp.path() / "s/ex3_task.hpp", "");
+  const Submission loose{"s", tmp.path() / "s", {}, "s"};
+  EXPECT_EQ(why_empty(loose, ch1_columns()), "");
+}
+
 TEST(GradebookSubmissions, WorkFolderNamesAreSafeStableAndDistinct) {
   EXPECT_EQ(work_name("alice.smith-2"), "alice.smith-2");
   const std::string odd = work_name("Doe, Jane\n");
@@ -425,15 +479,20 @@ TEST(GradeOneSubmission, StagingCopiesOnlyTheEditedFilesAndForgetsWhatTheStudent
   fs::last_write_time(staged / "ex2_send.hpp", before - std::chrono::hours(1));
   ASSERT_EQ(stage_submission(fake.plan, fake.submission), "");
   EXPECT_EQ(fs::last_write_time(staged / "ex2_send.hpp"), before - std::chrono::hours(1));
-  // Changed, and removed: the next batch grades what the student has now.
+  // Changed, and removed: the next batch grades what the student has now (a file no longer
+  // handed in is the trusted stub).
   write(chapter / "ex2_send.hpp", "// ex2, again");
   fs::remove(chapter / "ex1_generator.hpp");
+  write(fake.plan.trusted / "exercises/ch01-generators/ex1_generator.hpp", "// the stub");
   ASSERT_EQ(stage_submission(fake.plan, fake.submission), "");
-  std::ifstream again(staged / "ex2_send.hpp");
-  std::string line;
-  std::getline(again, line);
-  EXPECT_EQ(line, "// ex2, again");
-  EXPECT_FALSE(fs::exists(staged / "ex1_generator.hpp"));
+  auto first_line = [](const fs::path& file) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);
+    return line;
+  };
+  EXPECT_EQ(first_line(staged / "ex2_send.hpp"), "// ex2, again");
+  EXPECT_EQ(first_line(staged / "ex1_generator.hpp"), "// the stub");
 }
 
 TEST(GradeOneSubmission,

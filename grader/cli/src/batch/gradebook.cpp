@@ -231,38 +231,14 @@ bool is_dir(const fs::path& p) {
   return fs::is_directory(p, ec);
 }
 
-bool holds_a_chapter(const fs::path& folder, const std::vector<GradebookColumn>& columns) {
-  return std::any_of(columns.begin(), columns.end(), [&](const GradebookColumn& c) { return is_dir(folder / c.chapter); });
-}
-
-std::vector<fs::path> visible_subfolders(const fs::path& folder) {
-  std::vector<fs::path> out;
-  std::error_code ec;
-  for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (name.empty() || name.front() == '.') continue;
-    if (is_dir(it->path())) out.push_back(it->path());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
+std::vector<std::string> chapter_names(const std::vector<GradebookColumn>& columns) {
+  std::vector<std::string> names;
+  for (const auto& c : columns)
+    if (std::find(names.begin(), names.end(), c.chapter) == names.end()) names.push_back(c.chapter);
+  return names;
 }
 
 }  // namespace
-
-fs::path find_exercises_dir(const fs::path& folder, const std::vector<GradebookColumn>& columns) {
-  // A workbook copy or its exercises/ tree alone; the chapter folders themselves; or either
-  // inside the one folder an unpacked archive makes.
-  for (int depth = 0; depth < 2; ++depth) {
-    const fs::path candidate = depth == 0 ? folder : [&] {
-      const auto inner = visible_subfolders(folder);
-      return inner.size() == 1 ? inner.front() : fs::path{};
-    }();
-    if (candidate.empty()) break;
-    if (is_dir(candidate / "exercises")) return candidate / "exercises";
-    if (holds_a_chapter(candidate, columns)) return candidate;
-  }
-  return {};
-}
 
 std::string work_name(const std::string& student) {
   const bool plain = !student.empty() && student.front() != '.' &&
@@ -288,7 +264,7 @@ std::vector<Submission> find_submissions(const fs::path& dir, const std::vector<
     Submission s;
     s.student = folder.filename().string();
     s.folder = folder;
-    s.exercises_dir = find_exercises_dir(folder, columns);
+    s.exercises_dir = find_exercises_dir(folder, chapter_names(columns));
     s.work_name = work_name(s.student);
     out.push_back(std::move(s));
   }
@@ -296,26 +272,26 @@ std::vector<Submission> find_submissions(const fs::path& dir, const std::vector<
 }
 
 std::string why_empty(const Submission& submission, const std::vector<GradebookColumn>& columns) {
-  if (submission.exercises_dir.empty())
+  const auto files = edit_files(columns);
+  SubmittedFiles submitted(submission.folder, files);
+  std::string looked_for;
+  for (const auto& file : files) {
+    if (!submitted.find(file).empty()) return {};
+    if (looked_for.size() < 120) looked_for += (looked_for.empty() ? "" : ", ") + file.path();
+  }
+  if (submitted.exercises_dir().empty())
     return "no exercises/ folder and no chapter folder (such as " +
            (columns.empty() ? std::string("ch01-generators") : columns.front().chapter) + "/) in it";
-  std::string looked_for;
-  for (const auto& c : columns)
-    for (const auto& file : c.edit) {
-      std::error_code ec;
-      if (fs::exists(submission.exercises_dir / c.chapter / file, ec)) return {};
-      if (looked_for.size() < 120) looked_for += (looked_for.empty() ? "" : ", ") + c.chapter + "/" + file;
-    }
   return "none of the files to edit is in it (looked for " + looked_for + (looked_for.size() >= 120 ? ", …" : "") +
-         " under " + submission.exercises_dir.string() + ")";
+         " under " + submitted.exercises_dir().string() + ")";
 }
 
 // ---- Grading one submission -----------------------------------------------------------------
 
-std::vector<std::string> edit_files(const std::vector<GradebookColumn>& columns) {
-  std::vector<std::string> files;
+std::vector<EditedFile> edit_files(const std::vector<GradebookColumn>& columns) {
+  std::vector<EditedFile> files;
   for (const auto& c : columns)
-    for (const auto& file : c.edit) files.push_back(c.chapter + "/" + file);
+    for (const auto& file : c.edit) files.push_back({c.chapter, file});
   return files;
 }
 
@@ -385,31 +361,7 @@ std::string seconds_text(std::chrono::milliseconds ms) { return format_number(st
 }  // namespace
 
 std::string stage_submission(const BatchPlan& plan, const Submission& submission) {
-  const fs::path exercises = submission_paths(plan, submission).root / "exercises";
-  std::error_code ec;
-  for (const auto& file : plan.edit_files) {
-    const fs::path from = submission.exercises_dir / file, to = exercises / file;
-    // Only a regular file (or a link to one) is the student's: a folder or a device is not.
-    if (!fs::is_regular_file(from, ec)) {
-      fs::remove(to, ec);
-      continue;
-    }
-    std::ifstream in(from, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (!in) return "cannot read " + from.string();
-    std::ifstream staged(to, std::ios::binary);
-    std::stringstream before;
-    if (staged) before << staged.rdbuf();
-    if (staged && before.str() == text.str()) continue;
-    fs::create_directories(to.parent_path(), ec);
-    std::ofstream out(to, std::ios::binary | std::ios::trunc);
-    out << text.str();
-    if (!out.flush()) return "cannot write " + to.string();
-  }
-  fs::create_directories(exercises,
-                         ec);  // `grader check --root` needs it, also when it stays empty
-  return ec ? "cannot make " + exercises.string() + ": " + ec.message() : std::string{};
+  return stage_submission(submission.folder, plan.edit_files, plan.trusted, submission_paths(plan, submission).root).error;
 }
 
 void seed_chapter_tool(const BatchPlan& plan, const fs::path& build) {

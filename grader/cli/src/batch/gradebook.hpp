@@ -6,6 +6,7 @@
 #include "core/grading.hpp"
 #include "core/manifest.hpp"
 #include "core/points.hpp"
+#include "core/staging.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -106,13 +107,11 @@ struct Submission {
 // folder may be a whole workbook copy, only its exercises/ tree, the chapter folders
 // themselves, or one folder holding one of those (an unpacked archive).
 std::vector<Submission> find_submissions(const std::filesystem::path& dir, const std::vector<GradebookColumn>& columns);
-// Where the chapter folders of a submission are, or empty.
-std::filesystem::path find_exercises_dir(const std::filesystem::path& folder, const std::vector<GradebookColumn>& columns);
 // <student> itself when it is a plain file name ([A-Za-z0-9._-], not starting with a dot);
 // otherwise a cleaned name with a hash of the original, so two students never share a folder.
 std::string work_name(const std::string& student);
-// Why nothing can be graded in <submission> (no folder, none of the files to edit); empty
-// when something can.
+// Why nothing can be graded in <submission> (no folder, none of the files to edit, looked for
+// as core/staging.hpp says); empty when something can.
 std::string why_empty(const Submission& submission, const std::vector<GradebookColumn>& columns);
 
 // ---- Grading one submission -----------------------------------------------------------------
@@ -126,12 +125,12 @@ struct BatchPlan {
   std::string sanitize;            // passed on to `grader check`
   bool verbose = false;
   int build_jobs = 0;  // CMAKE_BUILD_PARALLEL_LEVEL for each build; 0: leave as it is
-  // The files a student edits, as "<chapter>/<file>" (the columns' edit lists): the only files
-  // of a submission that are staged for its build.
-  std::vector<std::string> edit_files;
+  // The files a student edits (the columns' edit lists): the only files of a submission that
+  // are staged for its build.
+  std::vector<EditedFile> edit_files;
 };
-// Every column's edited files as "<chapter>/<file>".
-std::vector<std::string> edit_files(const std::vector<GradebookColumn>& columns);
+// Every column's edited files.
+std::vector<EditedFile> edit_files(const std::vector<GradebookColumn>& columns);
 
 // Where the files of one student's grading go under plan.work_dir.
 struct SubmissionPaths {
@@ -152,10 +151,9 @@ std::vector<std::string> check_command(const BatchPlan& plan, const Submission& 
 // the build's parallelism.
 std::vector<std::string> check_environment(const BatchPlan& plan);
 
-// Copies plan.edit_files from <submission> into its root (submission_paths), replacing what an
-// earlier batch staged; a file the student does not have is not there. A file whose content is
-// unchanged keeps its time, so a build folder graded again rebuilds nothing. Returns why it
-// could not, or empty.
+// Stages plan.edit_files of <submission> into its root (submission_paths) with the one staging
+// function every grading path uses (core/staging.hpp): a file the student does not have is the
+// trusted stub. Returns why it could not, or empty.
 std::string stage_submission(const BatchPlan& plan, const Submission& submission);
 // Copies into <build> a chapter-tool another student's build folder compiled from the trusted
 // sources (not older than any of them), so configuring <build> does not compile it again.

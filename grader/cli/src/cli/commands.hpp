@@ -34,5 +34,6 @@ Verb add_watch(CLI::App& app);
 Verb add_doctor(CLI::App& app);
 Verb add_grade_batch(CLI::App& app);
 Verb add_mistake(CLI::App& app);
+Verb add_stage(CLI::App& app);
 
 }  // namespace asynclings::grader

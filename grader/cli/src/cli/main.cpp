@@ -23,7 +23,7 @@ int main(int argc, char** argv) {
   const std::vector<Verb> verbs = {add_check(app),       add_verify(app),      add_list(app),
                                    add_hint(app),        add_expect_diagnosis(app), add_serve(app),
                                    add_new(app),         add_watch(app),       add_doctor(app),
-                                   add_grade_batch(app), add_mistake(app)};
+                                   add_grade_batch(app), add_mistake(app),     add_stage(app)};
 
   try {
     app.parse(argc, argv);

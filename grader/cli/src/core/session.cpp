@@ -3,6 +3,7 @@
 #include "core/build_runner.hpp"
 #include "core/integrity.hpp"
 #include "core/patch.hpp"
+#include "core/staging.hpp"
 #include "sandbox/process.hpp"
 
 #include <cstdlib>
@@ -15,14 +16,15 @@ Session open_session(const CommonOptions& options) {
   std::filesystem::path student_root;
   if (!options.root.empty()) {
     student_root = std::filesystem::absolute(options.root);
-    // A submission graded with --tests-from gives only its exercises/ (its CMakeLists.txt,
-    // tests and manifests are never read); a workbook needs both.
+    // A submission graded with --tests-from gives only its edited files, wherever they are
+    // in it (core/staging.hpp; its CMakeLists.txt, tests and manifests are never read); a
+    // workbook needs both.
     std::error_code ec;
-    if (!options.tests_from.empty() ? !std::filesystem::is_directory(student_root / "exercises", ec)
+    if (!options.tests_from.empty() ? !std::filesystem::is_directory(student_root, ec)
                                     : !is_workbook_root(student_root))
       throw WorkbookError(student_root.string() + (options.tests_from.empty()
                               ? " is not a workbook (it needs exercises/ and CMakeLists.txt)"
-                              : " is not a submission (it needs exercises/)"));
+                              : " is not a submission (no such folder)"));
   } else if (const char* from_wrapper = std::getenv("ASYNCLINGS_ROOT"); from_wrapper && *from_wrapper) {
     // bin/grader says where the workbook is, so the grader works from any folder.
     student_root = std::filesystem::absolute(from_wrapper);
@@ -54,44 +56,23 @@ Session open_session(const CommonOptions& options) {
 
 namespace {
 
-// A submission gives its edited files only: they are copied (when changed) into the build
-// folder's submission/, and the build reads them there. The submission's own folder is never
-// an include folder, so a file it adds (gtest/gtest.h, a header named like a standard one, a
-// support header) cannot stand in for the trusted one.
+// A submission gives its edited files only: found in it and copied (when changed) into the
+// build folder's submission/ as core/staging.hpp says, and the build reads them there. The
+// submission's own folder is never an include folder, so a file it adds (gtest/gtest.h, a
+// header named like a standard one, a support header) cannot stand in for the trusted one.
 std::filesystem::path stage_edited_files(const Session& session) {
   namespace fs = std::filesystem;
   const auto& wb = session.workbook;
-  const fs::path staged = wb.build_dir / "submission";
+  const fs::path staged = submission_copy(wb);
   std::error_code ec;
-  for (const auto& chapter : session.chapters)
-    for (const auto& exercise : chapter.exercises)
-      for (const auto& file : exercise.edit) {
-        const fs::path from = wb.submission / "exercises" / chapter.dir_name / file;
-        const fs::path to = staged / "exercises" / chapter.dir_name / file;
-        const fs::path from_real = fs::weakly_canonical(from, ec),
-                       to_real = fs::weakly_canonical(to, ec);
-        if (!from_real.empty() && from_real == to_real)
-          continue;  // grade-batch staged it there already
-        if (!fs::is_regular_file(from, ec)) {
-          fs::remove(to, ec);
-          continue;
-        }
-        std::string text, before;
-        try {
-          text = read_text_file(from);
-        } catch (const PatchError&) {
-          continue;
-        }
-        try {
-          before = read_text_file(to);
-        } catch (const PatchError&) {
-          before.clear();
-        }
-        if (fs::exists(to, ec) && before == text) continue;  // unchanged: nothing to rebuild
-        fs::create_directories(to.parent_path(), ec);
-        std::ofstream(to, std::ios::binary | std::ios::trunc) << text;
-      }
-  fs::create_directories(staged / "exercises", ec);
+  if (fs::weakly_canonical(wb.submission, ec) == fs::weakly_canonical(staged, ec))
+    return staged;  // grade-batch staged it there already
+  const auto files = edited_files(session.chapters);
+  const StagedSubmission result = stage_submission(wb.submission, files, wb.root, staged);
+  if (!result.error.empty()) throw WorkbookError("cannot stage the submission: " + result.error);
+  if (result.handed_in.empty() && !files.empty())
+    throw WorkbookError(wb.submission.string() + " is not a submission: none of the files to edit is in it (such as " +
+                        files.front().path() + ")");
   return staged;
 }
 
@@ -142,7 +123,8 @@ IntegrityRules integrity_rules(const Session& session, const Chapter& chapter, c
 std::vector<IntegrityFinding> check_exercise_integrity(const Session& session, const Chapter& chapter,
                                                        const Exercise& exercise) {
   const auto& wb = session.workbook;
-  const auto dir = (wb.submission.empty() ? wb.root : wb.submission) / "exercises" / chapter.dir_name;
+  // A submission's files as they were staged for the build: what is checked is what is compiled.
+  const auto dir = (wb.submission.empty() ? wb.root : submission_copy(wb)) / "exercises" / chapter.dir_name;
   const IntegrityRules rules = integrity_rules(session, chapter, exercise);
   std::vector<IntegrityFinding> findings;
   for (const auto& file : exercise.edit) {

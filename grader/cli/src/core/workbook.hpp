@@ -20,6 +20,10 @@ struct Workbook {
   std::filesystem::path submission;
 };
 
+// Where a submission's edited files are staged for its build (core/staging.hpp): the build and
+// the static check read them there, never in the submission itself.
+inline std::filesystem::path submission_copy(const Workbook& workbook) { return workbook.build_dir / "submission"; }
+
 // Walks up from <start> to the first folder holding exercises/ and CMakeLists.txt.
 std::filesystem::path find_root(const std::filesystem::path& start);
 bool is_workbook_root(const std::filesystem::path& dir);
