@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 #include <boost/asio/error.hpp>
+#include <boost/asio/experimental/channel_error.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <regex>
@@ -40,6 +41,18 @@ bool is_operation_aborted(std::exception_ptr e) {
     std::rethrow_exception(e);
   } catch (const boost::system::system_error& error) {
     return error.code() == boost::asio::error::operation_aborted;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool is_cancellation(std::exception_ptr e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const boost::system::system_error& error) {
+    return error.code() == boost::asio::error::operation_aborted ||
+           error.code() == boost::asio::experimental::error::channel_cancelled;
   } catch (...) {
     return false;
   }

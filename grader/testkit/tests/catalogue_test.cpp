@@ -8,6 +8,7 @@
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 #include <boost/asio/error.hpp>
+#include <boost/asio/experimental/channel_error.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <filesystem>
@@ -171,6 +172,17 @@ TEST(Requests, OperationAbortedIsToldFromOtherErrors) {
   EXPECT_FALSE(is_operation_aborted(
       std::make_exception_ptr(boost::system::system_error(boost::asio::error::connection_reset))));
   EXPECT_FALSE(is_operation_aborted(std::make_exception_ptr(std::runtime_error("x"))));
+}
+
+TEST(Requests, ACancellationIsOperationAbortedOrAChannelsCancelledReceive) {
+  EXPECT_TRUE(is_cancellation(
+      std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted))));
+  EXPECT_TRUE(is_cancellation(std::make_exception_ptr(
+      boost::system::system_error(boost::asio::experimental::error::channel_cancelled))));
+  EXPECT_FALSE(is_cancellation(std::make_exception_ptr(
+      boost::system::system_error(boost::asio::experimental::error::channel_closed))));
+  EXPECT_FALSE(is_cancellation(std::make_exception_ptr(std::runtime_error("x"))));
+  EXPECT_FALSE(is_cancellation(nullptr));
 }
 
 TEST(Requests, OnlyAStubsNotImplementedIsRethrown) {

@@ -66,6 +66,9 @@
   X(no_timeout, "no-timeout",                                                         \
     "the operation ran to its end instead of being given up at the timeout: race it " \
     "against a steady_timer")                                                         \
+  X(off_the_pool, "off-the-pool",                                                     \
+    "the work ran on a thread that is not the given pool's (std::async, a thread or " \
+    "a pool of your own): the pool bounds the work; co_spawn it onto the pool")       \
   X(pool_size_ignored, "pool-size-ignored",                                           \
     "more work ran at once than the pool's size allows: the pool's size is the "      \
     "bound")                                                                          \

@@ -32,6 +32,10 @@ int lease_holders(client::BlockingClient client, const std::string& name);
 // false for no exception.
 bool is_operation_aborted(std::exception_ptr e);
 
+// Whether <e> says a wait was cancelled: operation_aborted, or channel_cancelled (what a
+// channel's async_receive ends with when its caller is cancelled); false for no exception.
+bool is_cancellation(std::exception_ptr e);
+
 // Rethrows <e> when it is a stub's NotImplemented, so the test fails as "not started";
 // any other exception (or none) is left to the test.
 void rethrow_if_not_implemented(std::exception_ptr e);
