@@ -11,12 +11,12 @@
 // N pool threads wait side by side. When the call returns, the awaiting coroutine must carry
 // on where it was: on the loop's thread, not on the pool thread that did the work.
 //
-// What the tests check: to_thread runs the function on a thread that is not the loop's,
-// returns its value (or rethrows its exception), and the code after the co_await runs on the
-// loop's thread again; while a 200 ms blocking call runs in the pool a probe on the loop
-// keeps ticking (max lag well under half the delay); fetch_all_offloaded's N calls all
-// overlap at the server (peak in flight N), finish in about one delay, and come back in the
-// order of the targets.
+// What the tests check: to_thread runs the function on one of the given pool's threads (not
+// the loop's, nor a thread or pool of its own), returns its value (or rethrows its
+// exception), and the code after the co_await runs on the loop's thread again; while a
+// 200 ms blocking call runs in the pool a probe on the loop keeps ticking (max lag well
+// under half the delay); fetch_all_offloaded's N calls all overlap at the server (peak in
+// flight N), finish in about one delay, and come back in the order of the targets.
 //
 // Replace every ASYNCLINGS_TODO. `grader hint ch05 ex2` helps.
 #pragma once

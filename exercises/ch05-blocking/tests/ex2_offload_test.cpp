@@ -8,6 +8,7 @@
 #include "loop_lag_probe.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
+#include <asynclings/testkit/pool_threads.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/timing.hpp>
 #include <gtest/gtest.h>
@@ -29,6 +30,7 @@ using asynclings::client::Response;
 using asynclings::testkit::diagnose;
 namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
+using asynclings::testkit::thread_ids_of;
 using asynclings::testkit::tolerant_ms;
 
 constexpr double kDelayMs = 200.0;
@@ -55,6 +57,7 @@ class ToThread : public asynclings::testkit::ServerTest {};
 
 TEST_F(ToThread, RunsTheFunctionOnAPoolThreadAndResumesTheCallerOnTheLoopThread) {
   asio::thread_pool pool(2);
+  const auto pool_threads = thread_ids_of(pool, 2);
   auto work = [](ch05::Pool p) -> asio::awaitable<Threads> {
     Threads t;
     t.loop = std::this_thread::get_id();
@@ -73,6 +76,14 @@ TEST_F(ToThread, RunsTheFunctionOnAPoolThreadAndResumesTheCallerOnTheLoopThread)
     diagnose("not-offloaded",
              "the function ran on the loop's own thread: to_thread must hand it to the pool "
              "(co_spawn onto the pool's executor), not call it directly");
+    return;
+  }
+  if (!pool_threads.count(t.worker)) {
+    diagnose(diagnoses::off_the_pool,
+             "the function ran off the loop, but on a thread that is not the given pool's "
+             "(std::async, a std::thread or a thread_pool of your own?): the caller's pool "
+             "decides how many blocking calls run at once. co_spawn the job onto the pool "
+             "executor to_thread was given");
     return;
   }
   if (t.after != t.loop) {
