@@ -7,15 +7,13 @@
 #include "ex3_mixed_workload.hpp"
 #include "cpu_scaling.hpp"
 
+#include <asynclings/testkit/pool_threads.hpp>
 #include <asynclings/testkit/server_test.hpp>
 #include <gtest/gtest.h>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
-#include <latch>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -28,6 +26,7 @@ namespace asio = boost::asio;
 using asynclings::testkit::diagnose;
 namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
+using asynclings::testkit::thread_ids_of;
 using asynclings::testkit::Stopwatch;
 using ch07_test::fixed2;
 
@@ -77,30 +76,6 @@ int overlapping_chunks(const std::vector<ch07::MixedResult>& results) {
     for (std::size_t j = i + 1; j < results.size(); ++j)
       if (results[i].cpu.start < results[j].cpu.end && results[j].cpu.start < results[i].cpu.end) ++pairs;
   return pairs;
-}
-
-// The ids of a pool's threads: one task per thread, each held until all of them have started
-// (so no thread can take two). Call it on an idle pool.
-std::set<std::thread::id> thread_ids_of(asio::thread_pool& pool, std::size_t threads) {
-  struct Shared {
-    explicit Shared(std::ptrdiff_t n) : all_started(n) {}
-    std::latch all_started;
-    std::mutex mutex;
-    std::set<std::thread::id> ids;
-  };
-  auto shared = std::make_shared<Shared>(std::ptrdiff_t(threads));
-  for (std::size_t i = 0; i < threads; ++i) {
-    asio::post(pool, [shared] {
-      {
-        std::lock_guard lock(shared->mutex);
-        shared->ids.insert(std::this_thread::get_id());
-      }
-      shared->all_started.arrive_and_wait();
-    });
-  }
-  shared->all_started.wait();
-  std::lock_guard lock(shared->mutex);
-  return shared->ids;
 }
 
 class MixedWorkload : public asynclings::testkit::ServerTest {
@@ -186,7 +161,7 @@ TEST_F(MixedWorkload, AsyncWithOffloadingOverlapsTheRequestsAndComputesChunksInP
     return;
   }
   if (elsewhere > 0) {
-    diagnose("chunks-off-the-pool",
+    diagnose(diagnoses::off_the_pool,
              std::to_string(elsewhere) + " of the " + std::to_string(kItems) +
                  " chunks were computed on threads that are not the given pool's (std::async, a "
                  "std::thread of your own?): the pool is what bounds the computing, and a thread "

@@ -38,46 +38,68 @@ double default_stack_kb() {
   return double(size) / 1024.0;
 }
 
-// Gives freed heap pages back to the system first: otherwise coroutine frames reuse pages an
-// earlier test already made resident, and their cost reads as nearly zero.
-ch07::UnitCost coroutines_measured(std::size_t n) {
-  ::malloc_trim(0);
-  return ch07::measure_coroutines(n);
-}
-
-// measure_threads on a thread of its own, waited for at most 15 s: a release that wakes only
-// some of the threads (notify_one, a notify before the flag is set) leaves the call joining
-// forever, and the test must still say so. A call that never returns is left behind, blocked
-// (it ends with the test program), and measure_threads is not called again.
-bool threads_hung = false;
-
-std::optional<ch07::UnitCost> threads_measured(std::size_t n) {
-  if (threads_hung) return std::nullopt;
+// <measure>(n) on a thread of its own, waited for at most 15 s: a release that never comes (a
+// gate never cancelled, notify_one() for a thousand threads, a notify before the flag is set)
+// leaves the call waiting forever, and the test must still say so. A call that never returns
+// is left behind, blocked (it ends with the test program), and <hung> keeps the test from
+// calling it again; one that returns is joined.
+template <typename Measure>
+std::optional<ch07::UnitCost> measured_within_15s(Measure measure, std::size_t n, bool& hung) {
+  if (hung) return std::nullopt;
   auto result = std::make_shared<std::promise<ch07::UnitCost>>();
   auto done = result->get_future();
-  std::thread([result, n] {
+  std::thread worker([result, measure, n] {
     try {
-      result->set_value(ch07::measure_threads(n));
+      result->set_value(measure(n));
     } catch (...) {
       result->set_exception(std::current_exception());
     }
-  }).detach();
+  });
   if (done.wait_for(std::chrono::seconds{15}) != std::future_status::ready) {
-    threads_hung = true;
+    hung = true;
+    worker.detach();
     return std::nullopt;
   }
+  // Gone for good before the next measurement reads the memory: a thread that is still
+  // winding down (its stack, its heap arena) would change the figures under it.
+  worker.join();
   return done.get();
 }
 
-// True (with the diagnosis) when measure_threads never returned.
-bool threads_never_returned(const std::optional<ch07::UnitCost>& t) {
-  if (t) return false;
-  diagnose("units-never-released",
-           "measure_threads(" + std::to_string(kThreads) + ") did not return within 15 s: "
-           "some threads were never released, so joining them never ends. notify_one() wakes "
-           "one waiting thread of the thousand; set the flag under the mutex, then "
-           "notify_all() to release them all");
+bool coroutines_hung = false;
+bool threads_hung = false;
+
+// Gives freed heap pages back to the system first: otherwise coroutine frames reuse pages an
+// earlier test already made resident, and their cost reads as nearly zero.
+std::optional<ch07::UnitCost> coroutines_measured(std::size_t n) {
+  ::malloc_trim(0);
+  return measured_within_15s([](std::size_t k) { return ch07::measure_coroutines(k); }, n, coroutines_hung);
+}
+
+std::optional<ch07::UnitCost> threads_measured(std::size_t n) {
+  return measured_within_15s([](std::size_t k) { return ch07::measure_threads(k); }, n, threads_hung);
+}
+
+// True (with the diagnosis) when a measure_* call never returned.
+bool never_returned(const std::optional<ch07::UnitCost>& measured, const std::string& call,
+                    const std::string& what_to_do) {
+  if (measured) return false;
+  diagnose("units-never-released", call + " did not return within 15 s: " + what_to_do);
   return true;
+}
+
+bool coroutines_never_returned(const std::optional<ch07::UnitCost>& c) {
+  return never_returned(c, "measure_coroutines(" + std::to_string(kCoroutines) + ")",
+                        "the coroutines were never released, so io.run() waits for them "
+                        "forever. Open the gate (gate.cancel()) once the memory is read, "
+                        "then io.run() lets them finish");
+}
+
+bool threads_never_returned(const std::optional<ch07::UnitCost>& t) {
+  return never_returned(t, "measure_threads(" + std::to_string(kThreads) + ")",
+                        "some threads were never released, so joining them never ends. "
+                        "notify_one() wakes one waiting thread of the thousand; set the flag "
+                        "under the mutex, then notify_all() to release them all");
 }
 
 double rss_per_unit_kb(const ch07::UnitCost& c) {
@@ -128,7 +150,9 @@ bool all_finished(const ch07::UnitCost& c, const std::string& what, std::size_t 
 }
 
 TEST(UnitCost, TenThousandCoroutinesAllWaitAtOnceAndAllFinish) {
-  const auto c = coroutines_measured(kCoroutines);
+  const auto measured = coroutines_measured(kCoroutines);
+  if (coroutines_never_returned(measured)) return;
+  const auto& c = *measured;
   report("coroutines", c);
   if (!all_finished(c, "coroutines", kCoroutines)) return;
   EXPECT_EQ(c.units, kCoroutines);
@@ -149,7 +173,9 @@ TEST(UnitCost, AThousandThreadsAllWaitAtOnceAndAllFinish) {
 }
 
 TEST(UnitCost, AThreadsEightMegabytesAreVirtualAndACoroutineCostsFarLessResidentMemory) {
-  const auto c = coroutines_measured(kCoroutines);
+  const auto coroutines = coroutines_measured(kCoroutines);
+  if (coroutines_never_returned(coroutines)) return;
+  const auto& c = *coroutines;
   const auto outside = ch07::read_memory_status();  // the test's own reading, just before
   const auto measured = threads_measured(kThreads);
   if (threads_never_returned(measured)) return;
@@ -194,7 +220,7 @@ TEST(UnitCost, AThreadsEightMegabytesAreVirtualAndACoroutineCostsFarLessResident
       << "a waiting thread touches only a few pages of its stack: resident << virtual";
   EXPECT_LT(rss_per_unit_kb(c), rss_per_unit_kb(t) / 2)
       << "a waiting coroutine is a heap frame, much smaller than a thread's touched stack";
-  EXPECT_LT(fastest_start_us(c, kCoroutines, [] { return coroutines_measured(kCoroutines); }),
+  EXPECT_LT(fastest_start_us(c, kCoroutines, [] { return coroutines_measured(kCoroutines).value(); }),
             fastest_start_us(t, kThreads, [] { return ch07::measure_threads(kThreads); }))
       << "starting a coroutine is a heap allocation; starting a thread is a system call";
 }
