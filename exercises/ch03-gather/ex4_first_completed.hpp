@@ -7,7 +7,8 @@
 // Write first_completed(work): run every awaitable at once; as soon as one finishes, cancel
 // all the others and return the winner's position in `work` and its value. If the first one
 // to finish threw, rethrow its exception (it still "completed first"). An empty `work` throws
-// std::invalid_argument (there is no winner to wait for).
+// std::invalid_argument (there is no winner to wait for). If first_completed itself is
+// cancelled before any awaitable finished, cancel them all and end with the cancellation.
 //
 // Cancelling is the point: a loser left running still holds its connection and its server
 // work. In Asio a cancelled AsyncClient::get closes its connection at once, so the server's
@@ -16,7 +17,8 @@
 // What the tests check: the winner's index and value; the function returned when the winner
 // finished, not after the slowest; the server saw every loser's connection aborted within a
 // few milliseconds of the winner finishing; a failure that completes first is rethrown at once
-// (not the first *success*) and the others are cancelled; no awaitables: invalid_argument.
+// (not the first *success*) and the others are cancelled; no awaitables: invalid_argument; a
+// cancel of the caller before any winner aborts every request.
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch03 ex4` helps.
 #pragma once

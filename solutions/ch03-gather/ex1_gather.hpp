@@ -9,10 +9,16 @@
 // caller's executor; the result vector is in the order of `work`, whatever order they
 // finished in. If any of them throws, gather rethrows the exception of the first one (in
 // input order) once all have finished. gather of nothing returns an empty vector at once.
+// If gather itself is cancelled (its caller gives up), every awaitable still running is
+// cancelled too, and gather ends with the cancellation (asyncio's gather does the same).
 //
 // What the tests check: the server saw all N requests in flight together (peak in flight
 // = N), the wall time is about one delay, results are in input order although the delays
-// are reversed, an exception reaches the caller, and an empty input returns promptly.
+// are reversed, an exception reaches the caller only after the others ran to their end
+// (nothing is cancelled), with several failures it is the first in input order (even one
+// that fails while gather is already waiting), an empty input returns promptly, and the
+// waiting sleeps: gather uses almost no CPU while the requests run (no polling loop); a
+// cancel of the caller at 100 ms aborts every request at the server.
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch03 ex1` helps.
 #pragma once

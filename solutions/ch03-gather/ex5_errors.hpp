@@ -14,9 +14,14 @@
 // std::exception_ptr per awaitable; wait_for_one_error() cancels the rest at the first
 // error. (An empty parallel group never completes in 1.81: special-case it.)
 //
+// Both: if the caller itself is cancelled, every awaitable still running is cancelled too and
+// the function ends with the cancellation (as asyncio's gather and TaskGroup do).
+//
 // What the tests check: (a) values and errors at their input positions and the server saw
 // every request complete, all in flight together; (b) the failure reaches the caller and
-// the server saw the siblings' connections aborted within a few milliseconds of it.
+// the server saw the siblings' connections aborted within a few milliseconds of it. Also: a
+// failure that arrives while gather_outcomes waits is kept; both return [] for no input; a
+// cancel of the caller at 100 ms aborts every request.
 //
 // Replace the two ASYNCLINGS_TODOs. `grader hint ch03 ex5` helps.
 #pragma once

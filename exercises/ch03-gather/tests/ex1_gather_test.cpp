@@ -1,6 +1,7 @@
 // Exercise 1: gather. The work items are requests to the delay server; the server's trace
 // shows whether they ran together (peak in flight) or one after another (sequential).
 #include "ex1_gather.hpp"
+#include "outside_cancel.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
@@ -345,6 +346,15 @@ TEST_F(Gather, AFailureThatArrivesWhileGatherIsWaitingReachesTheCaller) {
   if (diagnosed_others_cancelled(t, thrown)) return;
   if (diagnosed_sequential(t)) return;
   EXPECT_EQ(thrown.status, 503) << "gather should rethrow the RequestFailed; it threw " << thrown.other;
+}
+
+// asyncio: "if gather() is cancelled, all submitted awaitables that have not completed yet are
+// also cancelled". The caller is cancelled at 100 ms while three longer requests run.
+TEST_F(Gather, ACancelFromOutsideCancelsEveryAwaitableStillRunning) {
+  constexpr int kCancel = 100;
+  const auto e = run(asynclings::testkit::cancel_after(ch03::gather(delays(async_client(), {400, 500, 600})),
+                                                       std::chrono::milliseconds{kCancel}));
+  ch03_test::expect_the_cancel_reached_every_request("gather", e, trace(3), 3, kCancel);
 }
 
 }  // namespace

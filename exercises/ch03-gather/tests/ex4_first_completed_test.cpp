@@ -1,6 +1,7 @@
 // Exercise 4: first completed. The server's trace shows whether the losers were really
 // cancelled (their connections aborted) and when, relative to the winner's finish.
 #include "ex4_first_completed.hpp"
+#include "outside_cancel.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
@@ -213,6 +214,16 @@ TEST_F(FirstCompleted, AFailureThatCompletesFirstIsRethrownAndTheOthersAreCancel
   EXPECT_EQ(error, "status 503");
   EXPECT_LE(last_end - failed_ms, tolerant_ms(kAbortBoundMs));
   EXPECT_LT(t.ms(*returned_at), failed_ms + tolerant_ms(kAbortBoundMs + 40));
+}
+
+// The caller gives up at 100 ms, before any awaitable has won: nothing may be left running.
+TEST_F(FirstCompleted, ACancelFromOutsideBeforeAnyWinnerCancelsEveryAwaitable) {
+  constexpr int kCancel = 100;
+  std::vector<asio::awaitable<int>> work;
+  for (int ms : {400, 500, 600}) work.push_back(delayed(async_client(), ms));
+  const auto e = run(asynclings::testkit::cancel_after(ch03::first_completed(std::move(work)),
+                                                       std::chrono::milliseconds{kCancel}));
+  ch03_test::expect_the_cancel_reached_every_request("first_completed", e, trace(3), 3, kCancel);
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Exercise 5: errors. (a) every outcome comes back and nothing is cancelled; (b) the first
 // failure cancels the siblings — the server's trace shows their connections aborted and when.
 #include "ex5_errors.hpp"
+#include "outside_cancel.hpp"
 
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
@@ -10,6 +11,7 @@
 
 #include <boost/system/system_error.hpp>
 
+#include <algorithm>
 #include <future>
 #include <stdexcept>
 #include <optional>
@@ -297,6 +299,36 @@ TEST_F(GatherOutcomes, AFailureThatArrivesWhileTheCallerWaitsIsKeptInItsOutcome)
   } catch (...) {
     ADD_FAILURE() << "the stored exception should be the RequestFailed the awaitable threw";
   }
+}
+
+// asyncio: cancelling the task awaiting gather(..., return_exceptions=True) or inside a
+// TaskGroup cancels the awaitables still running. Cancelled at 100 ms, three longer requests.
+std::vector<asio::awaitable<int>> three_long_requests(const AsyncClient& client) {
+  std::vector<asio::awaitable<int>> work;
+  for (int ms : {400, 500, 600}) work.push_back(delayed(client, ms));
+  return work;
+}
+
+TEST_F(GatherOutcomes, ACancelFromOutsideCancelsEveryAwaitableStillRunning) {
+  constexpr int kCancel = 100;
+  const auto e = run(asynclings::testkit::cancel_after(ch03::gather_outcomes(three_long_requests(async_client())),
+                                                       std::chrono::milliseconds{kCancel}));
+  // gather_outcomes throws nothing by contract: outcomes that each hold the cancellation say
+  // it as well as throwing it would (asyncio raises CancelledError here).
+  auto every_outcome_cancelled = [](const std::vector<ch03::Outcome<int>>& outcomes) {
+    return std::all_of(outcomes.begin(), outcomes.end(), [](const ch03::Outcome<int>& o) {
+      return asynclings::testkit::is_cancellation(o.error);
+    });
+  };
+  ch03_test::expect_the_cancel_reached_every_request<std::vector<ch03::Outcome<int>>>(
+      "gather_outcomes", e, trace(3), 3, kCancel, every_outcome_cancelled);
+}
+
+TEST_F(TaskGroup, ACancelFromOutsideCancelsEveryAwaitableStillRunning) {
+  constexpr int kCancel = 100;
+  const auto e = run(asynclings::testkit::cancel_after(ch03::task_group(three_long_requests(async_client())),
+                                                       std::chrono::milliseconds{kCancel}));
+  ch03_test::expect_the_cancel_reached_every_request("task_group", e, trace(3), 3, kCancel);
 }
 
 }  // namespace
