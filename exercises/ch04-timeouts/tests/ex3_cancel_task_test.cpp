@@ -28,6 +28,7 @@ using asynclings::client::AsyncClient;
 using asynclings::testkit::Clock;
 using asynclings::testkit::diagnose;
 using asynclings::testkit::is_operation_aborted;
+using asynclings::testkit::rethrow_if_not_implemented;
 namespace diagnoses = asynclings::diagnoses;
 using asynclings::testkit::figure;
 using asynclings::testkit::Outcome;
@@ -260,6 +261,57 @@ TEST_F(CancelTask, TheCancellerRethrowsAnErrorThatIsNotACancellation) {
     return;
   }
   EXPECT_EQ(failure, "the task failed by itself");
+}
+
+// The diagnosis when cancel_after, cancelled from outside at <at>, left its task ticking.
+void task_outlived_its_canceller(milliseconds at, std::size_t requests_after) {
+  diagnose(diagnoses::requests_left_running,
+           "cancel_after was cancelled from outside at " + std::to_string(at.count()) +
+               " ms, and its task went on ticking with nobody left to stop it (" +
+               std::to_string(requests_after) +
+               " requests after the cancel): when the wait for the timer or for the task throws, "
+               "emit the cancel on the task's signal before letting the exception go on, and "
+               "keep that signal and what the task's handler touches in a shared_ptr, since the "
+               "task ends after cancel_after's frame is gone");
+}
+
+// The canceller's own caller gives up first, at 150 ms, long before cancel_after's 350 ms
+// (asyncio: cancelling a coroutine cancels the task it awaits). The task must stop there
+// too, not tick on with nobody left to stop it, and cancel_after ends with the cancellation.
+TEST_F(CancelTask, ACancelFromOutsideTheCancellerStopsTheTaskToo) {
+  constexpr milliseconds kOutside = kTick + kTick / 2;
+  auto journal = std::make_shared<ch04::Journal>();
+  asynclings::testkit::Ending<ch04::Ended> e;
+  try {
+    e = run(cancel_after(ch04::cancel_after(ch04::long_running(async_client(), journal, kTick),
+                                            3 * kTick + kTick / 2),
+                         kOutside),
+            std::chrono::seconds{2});  // ample for a task that stops at 150 ms
+  } catch (const std::runtime_error& error) {
+    if (std::string(error.what()).find("did not finish") == std::string::npos) throw;
+    task_outlived_its_canceller(kOutside, trace_now().size());
+    return;
+  }
+  if (e.error) rethrow_if_not_implemented(e.error);
+  auto t = trace(1);
+  const double cancel_ms = t.ms(e.cancelled_at);
+  std::size_t after_the_cancel = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) after_the_cancel += t.arrival_ms(i) > cancel_ms + tolerant_ms(50) ? 1 : 0;
+  figure("requests_after_the_cancel", double(after_the_cancel), "", "0");
+  if (after_the_cancel > 0) {
+    task_outlived_its_canceller(kOutside, after_the_cancel);
+    return;
+  }
+  if (!stopped_at_the_cancel(t, *journal, cancel_ms, true, 1)) return;
+  if (!cleaned_up_once(*journal)) return;
+  const double ended_ms = t.ms(e.ended_at);
+  figure("ended_ms", ended_ms, "ms", "≈ " + std::to_string(kOutside.count()));
+  // Ending with the caller's own cancellation is the plain answer; reporting that the task
+  // was cancelled (having waited for it) is a fair one too. A task's "finished" is not.
+  const bool ended_cancelled = e.error ? is_operation_aborted(e.error) : e.value == ch04::Ended::cancelled;
+  EXPECT_TRUE(ended_cancelled) << "cancel_after was cancelled: it should end with operation_aborted, "
+                               << (e.error ? "not with " + describe(e.error) : std::string("not Ended::finished"));
+  EXPECT_LE(ended_ms, cancel_ms + tolerant_ms(60)) << "cancel_after should end at the cancel";
 }
 
 }  // namespace
