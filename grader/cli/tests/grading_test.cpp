@@ -137,6 +137,25 @@ TEST(Grading, ExpectDiagnosisHoldsOnlyForAFailingTestCarryingThatDiagnosis) {
   EXPECT_NE(expect_diagnosis(crashed, "sequential-awaits").find("CRASHED"), std::string::npos);
 }
 
+TEST(Grading, ExpectDiagnosisHoldsWhenATestGaveItBeforeALaterTestCrashed) {
+  ExerciseReport r;
+  r.verdict = Verdict::crashed;
+  TestResult diagnosed;
+  diagnosed.suite = "Gather";
+  diagnosed.name = "AnExceptionReachesTheCaller";
+  diagnosed.status = TestStatus::failed;
+  diagnosed.diagnosis = "error-lost";
+  TestResult crashed;
+  crashed.suite = "Gather";
+  crashed.name = "ACancelFromOutside";
+  crashed.status = TestStatus::failed;
+  r.tests = {diagnosed, crashed};
+  EXPECT_TRUE(expect_diagnosis(r, "error-lost").empty());
+  EXPECT_NE(expect_diagnosis(r, "sequential-awaits").find("CRASHED"), std::string::npos);
+  r.verdict = Verdict::compile_error;
+  EXPECT_FALSE(expect_diagnosis(r, "error-lost").empty()) << "only a crash or a hang keeps earlier findings";
+}
+
 // ---- The results channel ---------------------------------------------------------------------
 
 namespace channel = asynclings::results_channel;
