@@ -182,3 +182,5 @@ int first_int(const std::string& text, const std::string& pattern, int none) {
 }
 
 }  // namespace ch06test
+
+CH06TEST_ALL_INSTANTIATIONS();

@@ -8,13 +8,15 @@
 //    a predicate picks (the client's GET then throws, a network failure) and forwards the
 //    others, so the server's trace still shows them.
 //  - first_int: a number read out of a target or a line with a regular expression.
-// Nothing here depends on an exercise: what is not a template is compiled once, in
-// support/support.cpp (the chapter's support library, linked into every ch06 test), so an
-// edit to an exercise recompiles only the test and the student's code.
+// Nothing here depends on an exercise: what is not a template, and the templates' instances
+// for the result types the exercises fix (CH06TEST_ALL_INSTANTIATIONS below), are compiled
+// once, in support/support.cpp (the chapter's support library, linked into every ch06 test),
+// so an edit to an exercise recompiles only the test and the student's code.
 #pragma once
 
 #include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/requests.hpp>
+#include <asynclings/testkit/server_test.hpp>
 #include <asynclings/testkit/trace_view.hpp>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -23,6 +25,7 @@
 #include <boost/asio/this_coro.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -112,3 +115,26 @@ class HangupProxy {
 int first_int(const std::string& text, const std::string& pattern, int none);
 
 }  // namespace ch06test
+
+// The instantiations of the testkit's run and cancel_after and of with_lag_probe for the result
+// types the exercises fix (never a type the student's file defines): compiled once, in
+// support/support.cpp (EXTERN empty), instead of in every test after every edit (EXTERN extern).
+#define CH06TEST_INSTANTIATIONS(EXTERN, T)                                                     \
+  EXTERN template T asynclings::testkit::ServerTest::run(boost::asio::awaitable<T>,            \
+                                                         std::chrono::milliseconds);           \
+  EXTERN template asynclings::testkit::Ending<T> asynclings::testkit::ServerTest::run(         \
+      boost::asio::awaitable<asynclings::testkit::Ending<T>>, std::chrono::milliseconds);      \
+  EXTERN template boost::asio::awaitable<asynclings::testkit::Ending<T>>                       \
+      asynclings::testkit::cancel_after(boost::asio::awaitable<T>, std::chrono::milliseconds); \
+  EXTERN template boost::asio::awaitable<T> ch06test::with_lag_probe(                          \
+      boost::asio::awaitable<T>, std::shared_ptr<ch06test::LagState>)
+#define CH06TEST_ALL_INSTANTIATIONS(EXTERN)                                          \
+  CH06TEST_INSTANTIATIONS(EXTERN, std::vector<asynclings::client::Response>);        \
+  CH06TEST_INSTANTIATIONS(EXTERN, asynclings::client::Response);                     \
+  CH06TEST_INSTANTIATIONS(EXTERN, std::size_t);                                      \
+  CH06TEST_INSTANTIATIONS(EXTERN, int);                                              \
+  EXTERN template boost::asio::awaitable<asynclings::testkit::Ending<int>>           \
+  ch06test::with_lag_probe(boost::asio::awaitable<asynclings::testkit::Ending<int>>, \
+                           std::shared_ptr<ch06test::LagState>)
+
+CH06TEST_ALL_INSTANTIATIONS(extern);
