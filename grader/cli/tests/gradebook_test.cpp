@@ -2,6 +2,7 @@
 // finding each student's files, grading one submission in the sandbox (with a stand-in for
 // the grader), and the scheduler that runs N gradings in worker processes.
 #include "batch/gradebook.hpp"
+#include "batch/submissions.hpp"
 #include "render/render.hpp"
 #include "sandbox/process.hpp"
 #include "sandbox/workers.hpp"

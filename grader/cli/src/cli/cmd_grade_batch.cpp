@@ -1,8 +1,9 @@
 // `grader grade-batch SUBMISSIONS`: every student folder graded as `grader check --tests-from`
 // grades it, N at once, into one gradebook and the class view beside it. The work is in
-// gradebook.cpp and class_view.cpp.
+// batch/ (submissions, gradebook, class_view) and sandbox/workers.
 #include "batch/class_view.hpp"
 #include "batch/gradebook.hpp"
+#include "batch/submissions.hpp"
 #include "cli/commands.hpp"
 #include "core/resolve.hpp"
 #include "render/render.hpp"
