@@ -1,23 +1,15 @@
-// Renderers of a grading run: the student's text view and the machine formats for CI.
+// Renderers of a grading run (core/report.hpp): the student's text view and the machine
+// formats for CI.
 #pragma once
 
 #include "core/grading.hpp"
+#include "core/report.hpp"
 #include "render/style.hpp"
 
 #include <string>
 #include <vector>
 
 namespace asynclings::grader {
-
-struct Report {
-  std::vector<ExerciseReport> exercises;
-  double elapsed_ms = 0;
-  std::string variant = "exercise";  // exercise or solution
-};
-
-// Exit code of a run: 0 all passed, 1 some failed or not started, 2 some could not be
-// graded (compile error, crash, timeout, harness error).
-int exit_code(const Report& report);
 
 struct TextOptions {
   bool verbose = false;   // whole build logs and output

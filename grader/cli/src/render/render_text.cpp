@@ -207,14 +207,4 @@ std::string render_summary_text(const Report& report, const Style& style) {
   return (passed == total ? style.green(line) : style.bold(line)) + "\n";
 }
 
-int exit_code(const Report& report) {
-  int code = 0;
-  for (const auto& e : report.exercises) {
-    if (e.verdict == Verdict::passed) continue;
-    if (graded(e.verdict)) code = std::max(code, 1);
-    else code = 2;
-  }
-  return code;
-}
-
 }  // namespace asynclings::grader
