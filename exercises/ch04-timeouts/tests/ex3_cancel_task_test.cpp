@@ -311,7 +311,8 @@ TEST_F(CancelTask, ACancelFromOutsideTheCancellerStopsTheTaskToo) {
   const bool ended_cancelled = e.error ? is_operation_aborted(e.error) : e.value == ch04::Ended::cancelled;
   EXPECT_TRUE(ended_cancelled) << "cancel_after was cancelled: it should end with operation_aborted, "
                                << (e.error ? "not with " + describe(e.error) : std::string("not Ended::finished"));
-  EXPECT_LE(ended_ms, cancel_ms + tolerant_ms(60)) << "cancel_after should end at the cancel";
+  // Its own timer was due 200 ms after the cancel: a canceller that waited for it ends then.
+  EXPECT_LE(ended_ms, cancel_ms + tolerant_ms(120)) << "cancel_after should end at the cancel";
 }
 
 }  // namespace
