@@ -30,6 +30,10 @@
 #include <utility>
 #include <vector>
 
+// Compiled once, in the chapter's support library (support/support.cpp), not after every edit.
+extern template int asynclings::testkit::ServerTest::run(boost::asio::awaitable<int>,
+                                                         std::chrono::milliseconds);
+
 namespace {
 
 using asynclings::testkit::diagnose;
