@@ -174,6 +174,13 @@ std::vector<std::pair<std::string, Clock::time_point>> HangupProxy::hangups() co
   return impl_->hangups_;
 }
 
+// ---------------------------------------------------------------- side by side
+
+asio::awaitable<void> together(asio::awaitable<int> a, asio::awaitable<int> b) {
+  using namespace asio::experimental::awaitable_operators;
+  co_await (std::move(a) && std::move(b));
+}
+
 // ---------------------------------------------------------------- numbers in text
 
 int first_int(const std::string& text, const std::string& pattern, int none) {

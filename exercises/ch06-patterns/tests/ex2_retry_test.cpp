@@ -13,7 +13,6 @@
 #include <asynclings/todo.hpp>
 #include <gtest/gtest.h>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 
 #include <cmath>
 #include <memory>
@@ -198,10 +197,9 @@ asio::awaitable<int> gives_up(AsyncClient client, std::string target) {
 }
 
 asio::awaitable<int> two_calls_failing_together(AsyncClient client) {
-  using namespace asio::experimental::awaitable_operators;
   auto a = gives_up(client, "/flaky/a?fail=100");
   auto b = gives_up(client, "/flaky/b?fail=100");
-  co_await (std::move(a) && std::move(b));
+  co_await ch06test::together(std::move(a), std::move(b));
   co_return 0;
 }
 

@@ -108,6 +108,12 @@ class HangupProxy {
   std::unique_ptr<Impl> impl_;
 };
 
+// ---------------------------------------------------------------- side by side
+
+// Runs <a> and <b> side by side on the caller's executor (operator&&: until both have ended,
+// or one has thrown and the other has been cancelled).
+asio::awaitable<void> together(asio::awaitable<int> a, asio::awaitable<int> b);
+
 // ---------------------------------------------------------------- numbers in text
 
 // The first capture group of the first match of <pattern> (std::regex, ECMAScript) in <text>,
