@@ -8,7 +8,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/experimental/channel_error.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read_until.hpp>
@@ -56,17 +55,6 @@ void stop_lag_probe(LagState& s) {
 }
 
 // ---------------------------------------------------------------- cancelling from outside
-
-bool is_cancellation(std::exception_ptr e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const boost::system::system_error& error) {
-    return error.code() == asio::error::operation_aborted ||
-           error.code() == asio::experimental::error::channel_cancelled;
-  } catch (...) {
-    return false;
-  }
-}
 
 void expect_own_error(std::exception_ptr error, const std::string& whose) {
   if (!error) {

@@ -78,9 +78,8 @@ asio::awaitable<T> with_lag_probe(asio::awaitable<T> work, std::shared_ptr<LagSt
 using asynclings::testkit::cancel_after;
 using asynclings::testkit::Ending;
 
-// operation_aborted, or the channel's own word for it (a cancelled channel wait completes with
-// experimental::error::channel_cancelled).
-bool is_cancellation(std::exception_ptr e);
+// operation_aborted, or the channel's own word for it (the testkit's, shared with ch03).
+using asynclings::testkit::is_cancellation;
 
 // Expects <error> to be a request's own failure (a boost::system::system_error that is not a
 // cancellation): what the caller must get when one request failed, not the operation_aborted
