@@ -19,7 +19,8 @@
 //
 // What the tests check: FIFO order; run_once() runs only what was ready when it began;
 // a callback scheduled from a callback runs on the next tick(); a self-rescheduling
-// callback does not delay a timer; timers run in deadline order, never early, and equal
+// callback does not delay a timer; timers run in deadline order, never early (nor late by
+// the time the callbacks before them took: sleep until the deadline as of now), and equal
 // deadlines in the order they were scheduled; run() returns as soon as nothing is left;
 // ready callbacks never wait for a pending timer, and a loop with nothing ready sleeps until
 // its next timer instead of going round and round (the tests count the ticks).

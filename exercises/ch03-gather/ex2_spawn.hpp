@@ -28,8 +28,9 @@
 // main_flow returns only after the background work finished, with its value (the background
 // response's request id); an exception thrown by the background work reaches the caller,
 // both when it happens before main_flow waits for it and when it happens while main_flow is
-// already waiting; "All done" is logged only when the background work succeeded; and a
-// background result that is ready before main_flow waits for it is kept until it does.
+// already waiting; "All done" is logged only when the background work succeeded; a
+// background result that is ready before main_flow waits for it is kept until it does; and
+// the wait itself suspends main_flow (no loop that checks a flag and yields, which spins).
 //
 // Replace the ASYNCLINGS_TODO in main_flow. `grader hint ch03 ex2` helps.
 #pragma once

@@ -12,9 +12,10 @@
 // What the tests check: the TimeoutError comes at ≈ d; the server's trace shows the request's
 // connection closed (client_aborted) at ≈ d after it arrived; a quick operation's value comes
 // back as soon as it is ready; an operation's own error reaches the caller as that error, as
-// soon as it happens — not as a timeout at d; no timer is left armed once the operation won;
-// a cancel of with_timeout's caller from outside cancels the operation too and comes out as
-// operation_aborted (a cancellation is not a timeout).
+// soon as it happens — not as a timeout at d; no timer is left armed once with_timeout has
+// returned or thrown; a cancel of with_timeout's caller from outside cancels the operation too
+// and comes out as operation_aborted (a cancellation is not a timeout); a timeout of 0 times
+// out at once (as asyncio.wait_for(op, 0) does) — it does not mean "no timeout".
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch04 ex1` helps.
 #pragma once

@@ -17,8 +17,8 @@
 // aborted then; a quick op's value comes back as soon as it is ready; three calls run
 // together each keep their own deadline (the slow one falls back, the others return their
 // values, all within ≈ one deadline); an error of op is rethrown, not replaced by the fallback;
-// no timer is left armed once op won; a cancel of the caller from outside is passed on as
-// operation_aborted, never turned into the fallback.
+// no timer is left armed once with_timeout_or has returned or thrown; a cancel of the caller
+// from outside is passed on as operation_aborted, never turned into the fallback.
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch04 ex2` helps.
 #pragma once

@@ -16,7 +16,10 @@
 // and a 400 ms budget the first two complete, the third is aborted at ≈ 400 ms and
 // DeadlineExceeded comes then; steps that fit return their values in order as soon as the
 // last one finishes, with no timer left armed; 40 + 40 + 200 ms steps fit a 400 ms budget;
-// a step's own error reaches the caller at once, as that error, and no later step starts.
+// a step's own error reaches the caller at once, as that error, and no later step starts; a
+// budget of 0 throws DeadlineExceeded at once (never a shorter list of results); a cancel of
+// the caller from outside aborts the running step, starts no other, and comes out as
+// operation_aborted — a cancellation is not the budget running out.
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch04 ex4` helps.
 #pragma once

@@ -22,7 +22,9 @@
 // one interval after the ticking coroutine first runs (not after start(), which may come well
 // before the loop runs). start() refuses an interval <= 0 with std::invalid_argument.
 // async_sleep waits at least the given time and leaves the loop free and idle meanwhile (a
-// separate probe watches; a "sleep" that re-queues itself until the time is up is not idle).
+// separate probe watches; a "sleep" that re-queues itself until the time is up is not idle;
+// eight sleeps side by side all overlap); a cancelled async_sleep ends at once with
+// operation_aborted, as asyncio.sleep raises CancelledError.
 //
 // Replace every ASYNCLINGS_TODO. Read README.md first; `grader hint ch05 ex1` helps.
 #pragma once

@@ -12,9 +12,11 @@
 //
 // What the tests check: both give count_primes(0, n) exactly, for chunk sizes that do and do
 // not divide n; and while each counts for a couple of hundred milliseconds, a probe on the
-// loop keeps ticking: its max lag stays under half the time the counting took. The caller of
-// count_primes_offloaded carries on on the loop's thread; count_primes_in_chunks refuses a
-// chunk of 0 with std::invalid_argument (it would never advance).
+// loop keeps ticking: its max lag stays under half the time the counting took. The counting
+// of count_primes_offloaded runs on the given pool (not on a thread of its own), and its
+// caller carries on on the loop's thread; count_primes_in_chunks gives the loop a turn after
+// every chunk, and refuses a chunk of 0 with std::invalid_argument (it would never advance),
+// whatever n is.
 //
 // Replace every ASYNCLINGS_TODO. `grader hint ch05 ex3` helps.
 #pragma once

@@ -32,8 +32,10 @@
 //
 // What the tests check (server trace; GET /lease?name=NAME reports the holders): acquire, body,
 // release in that order and 0 holders afterwards — when the body returns, when it throws (the
-// caller gets that exception), and when the test cancels it half-way (the release arrives after
-// the cancel, the caller still sees operation_aborted); releasing twice sends one release; the
+// caller gets that exception, whatever its type — an int too), and when the test cancels it
+// half-way (the release arrives after the cancel, the caller still sees operation_aborted);
+// releasing twice sends one release, also when the second call comes while the first is still
+// waiting for the server; the
 // release is answered before with_lease returns; against a server that answers slowly, the
 // loop keeps running while the lease is released.
 //

@@ -60,8 +60,12 @@ asio::awaitable<std::vector<T>> run_steps(std::vector<asio::awaitable<T>> steps,
         asio::co_spawn(ex, std::move(step), asio::deferred), deadline.async_wait(asio::deferred));
     auto [order, error, value, timer_error] =
         co_await group.async_wait(asio::experimental::wait_for_one(), asio::use_awaitable);
-    (void)timer_error;
-    if (order[0] == 1) throw DeadlineExceeded(budget);  // the step has been cancelled
+    if (order[0] == 1) {  // the step has been cancelled
+      // A wait that ended with operation_aborted did not expire: the caller was cancelled
+      // from outside (the group passed the cancel on to both), and that is no deadline.
+      if (timer_error) throw boost::system::system_error(timer_error);
+      throw DeadlineExceeded(budget);
+    }
     if (error) std::rethrow_exception(error);
     results.push_back(std::move(value));
   }

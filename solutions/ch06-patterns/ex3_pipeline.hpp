@@ -131,9 +131,10 @@ inline asio::awaitable<std::vector<Processed>> run_pipeline(AsyncClient client, 
   auto group = asio::experimental::make_parallel_group(std::move(ops));
   auto [order, errors] =
       co_await group.async_wait(asio::experimental::wait_for_one_error(), asio::use_awaitable);
-  (void)order;
-  for (auto& error : errors) {
-    if (error) std::rethrow_exception(error);
+  // The failure that ended the group is the first error in completion order: the coroutines
+  // cancelled because of it end later, with only a cancellation (channel_cancelled included).
+  for (std::size_t index : order) {
+    if (errors[index]) std::rethrow_exception(errors[index]);
   }
   co_return done;
 }

@@ -228,6 +228,37 @@ TEST(MiniLoop, TimersWithEqualDeadlinesRunInTheOrderTheyWereScheduled) {
   EXPECT_EQ(log, expected);
 }
 
+TEST(MiniLoop, ATimerIsNotDelayedByTheTimeTheCallbacksBeforeItTook) {
+  // A callback that computes for 50 ms, then nothing ready until a timer due at 80 ms: the
+  // loop sleeps the 30 ms that are left, measured after the callback ran. A "now" read once
+  // when the tick began is 50 ms stale by then, and a sleep of deadline - stale now oversleeps
+  // by exactly that.
+  constexpr double kBusyMs = 50, kDueMs = 80;
+  ch02::MiniLoop loop;
+  Stopwatch clock;
+  double fired_ms = -1;
+  loop.call_later(std::chrono::milliseconds{int(kDueMs)}, [&] { fired_ms = clock.elapsed_ms(); });
+  loop.call_soon([&] {
+    Stopwatch busy;
+    while (busy.elapsed_ms() < kBusyMs) {
+    }
+  });
+  loop.run();
+  figure("timer_fired_ms", fired_ms, "ms", std::to_string(int(kDueMs)) + " (its deadline), not " +
+                                               std::to_string(int(kDueMs + kBusyMs)));
+  ASSERT_GE(fired_ms, kDueMs - 1.0) << "the timer fired before its deadline";
+  if (fired_ms >= kDueMs + kBusyMs - 5.0) {
+    diagnose("stale-now",
+             "the timer due at " + std::to_string(int(kDueMs)) + " ms fired at " +
+                 std::to_string(int(fired_ms)) + " ms, after a callback had computed for " +
+                 std::to_string(int(kBusyMs)) + " ms: the loop computed its sleep from a time read "
+                 "before the callbacks ran. Read the clock again just before sleeping (deadline - "
+                 "now, with the now of that moment)");
+    return;
+  }
+  EXPECT_LE(fired_ms, kDueMs + tolerant_ms(40)) << "the timer fired late";
+}
+
 TEST(MiniLoop, ReadyCallbacksNeverWaitForAPendingTimer) {
   // A chain of three callbacks, each scheduling the next, and a timer due at 100 ms. The
   // chain is ready work: it must finish at once, not when the timer is due.

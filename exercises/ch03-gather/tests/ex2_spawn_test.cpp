@@ -4,6 +4,7 @@
 
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/server_test.hpp>
+#include <asynclings/testkit/timing.hpp>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -80,7 +81,11 @@ class SpawnNowAwaitLater : public asynclings::testkit::ServerTest {};
 TEST_F(SpawnNowAwaitLater, TheCallerKeepsGoingWhileTheBackgroundWorkRuns) {
   auto log = std::make_shared<ch03::Log>();
   auto returned_at = std::make_shared<Clock::time_point>();
+  asynclings::testkit::Stopwatch wall;
+  const double cpu_before = asynclings::testkit::process_cpu_ms();
   const int result = run(timed(ch03::main_flow(async_client(), kBackground, kOwnWork, log), returned_at));
+  const double cpu_ms = asynclings::testkit::process_cpu_ms() - cpu_before;
+  const double wall_ms = wall.elapsed_ms();
   auto t = trace(2);
   ASSERT_EQ(t.size(), 2u) << "expected one background request and one of the caller's own";
   const auto background = t.with_target_prefix(kBackground);
@@ -135,6 +140,21 @@ TEST_F(SpawnNowAwaitLater, TheCallerKeepsGoingWhileTheBackgroundWorkRuns) {
                  " ms but \"Main did some other work\" was logged only after the background work "
                  "ended: the caller waited for its own work and the background together (`&&` or "
                  "a group). Await only the own work, log, then wait for the background");
+    return;
+  }
+  // Waiting for the background work suspends main_flow: the whole run costs a few ms of CPU.
+  // A loop that checks a flag and re-queues itself spins for the 150 ms it waits: at least
+  // 30 ms of CPU even when a loaded machine gives it a fifth of a core (10 times what a
+  // waiting coroutine costs).
+  const double spin_bound = std::min(wall_ms / 4, 30.0);
+  figure("cpu_ms", cpu_ms, "ms", "a few ms, below " + std::to_string(int(spin_bound)));
+  if (cpu_ms > spin_bound) {
+    diagnose(diagnoses::busy_wait,
+             "main_flow used " + std::to_string(int(cpu_ms)) + " ms of CPU in " +
+                 std::to_string(int(wall_ms)) + " ms, most of it waiting for the background "
+                 "work: it checked for the result in a loop (post, look, post again) instead of "
+                 "sleeping until it arrives. co_await something the completion handler "
+                 "completes — a channel's async_receive suspends until the outcome is sent");
     return;
   }
   const Lines expected{"Main continues immediately", "Main did some other work",

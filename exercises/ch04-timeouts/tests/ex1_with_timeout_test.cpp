@@ -2,6 +2,7 @@
 // aborted (its connection closed) and when, relative to the deadline; a result or an error
 // of the operation itself must come back as soon as it exists.
 #include "ex1_with_timeout.hpp"
+#include "left_armed.hpp"
 
 
 #include <asynclings/testkit/cancel_after.hpp>
@@ -206,19 +207,14 @@ TEST_F(WithTimeout, ReturnsTheValueAsSoonAsTheOperationFinishesInTime) {
   }
   EXPECT_EQ(t.records()[0].outcome, Outcome::completed);
   EXPECT_LE(ended_ms, kRequest + tolerant_ms(100));
-  if (ended_ms < kDeadline - 5.0 && run_ms >= kDeadline - 5.0) {
-    diagnose(diagnoses::timer_left_armed,
-             "with_timeout returned at " + std::to_string(int(ended_ms)) + " ms, but the event "
-                 "loop stayed busy until " + std::to_string(int(run_ms)) + " ms: the timer was "
-                 "left armed after the operation won. Cancel it (or let a parallel group / `||` "
-                 "cancel the losing wait) before returning");
-    return;
-  }
+  ch04test::diagnosed_timer_left_armed("with_timeout", "returned", ended_ms, run_ms, kDeadline);
 }
 
 TEST_F(WithTimeout, AnErrorOfTheOperationReachesTheCallerAtOnceAndIsNotReportedAsATimeout) {
   constexpr int kDeadline = 300, kRequest = 50;
+  asynclings::testkit::Stopwatch whole_run;
   const Attempt a = run(attempt(fails_after(async_client(), kRequest), std::chrono::milliseconds{kDeadline}));
+  const double run_ms = whole_run.elapsed_ms();
   if (diagnosed_never_sent()) return;
   auto t = trace(1);
   const double ended_ms = t.ms(a.ended);
@@ -251,6 +247,8 @@ TEST_F(WithTimeout, AnErrorOfTheOperationReachesTheCallerAtOnceAndIsNotReportedA
     return;
   }
   EXPECT_LE(ended_ms, kRequest + tolerant_ms(100));
+  figure("loop_busy_until_ms", run_ms, "ms", "≈ " + std::to_string(kRequest) + " (nothing left armed)");
+  ch04test::diagnosed_timer_left_armed("with_timeout", "threw the operation's error", ended_ms, run_ms, kDeadline);
 }
 
 // The caller itself is cancelled at 100 ms (a terminal cancel from outside, like a task
@@ -289,11 +287,33 @@ TEST_F(WithTimeout, ACancelFromOutsideCancelsTheOperationAndIsNotReportedAsATime
   ASSERT_TRUE(e.error) << "a cancelled with_timeout should end with operation_aborted, not a value";
   EXPECT_TRUE(is_operation_aborted(e.error)) << "it threw: " << describe(e.error);
   EXPECT_LE(ended_ms, kCancel + tolerant_ms(60));
-  if (run_ms >= kDeadline - 5.0) {
-    diagnose(diagnoses::timer_left_armed,
-             "with_timeout ended at the cancel, but the event loop stayed busy until " +
-                 std::to_string(int(run_ms)) + " ms: the timer was left armed. Cancel it too");
+  ch04test::diagnosed_timer_left_armed("with_timeout", "ended with the cancel", ended_ms, run_ms, kDeadline);
+}
+
+// asyncio.wait_for(op, 0) times out at once unless op is already done: a timeout of 0 is no
+// time at all, not "no timeout" (this API has no such value). The operation must not run on.
+TEST_F(WithTimeout, AZeroTimeoutTimesOutAtOnceAndTheOperationDoesNotRunOn) {
+  constexpr int kRequest = 300;
+  const Attempt a = run(attempt(status_after(async_client(), kRequest), std::chrono::milliseconds{0}));
+  auto t = trace_now();
+  const double ended_ms = t.ms(a.ended);
+  figure("timeout_ms", ended_ms, "ms", "≈ 0");
+  if (!a.timed_out) {
+    diagnose(diagnoses::no_timeout,
+             "with_timeout(op, 0ms) returned " +
+                 (a.value ? "the operation's value" : std::string("without a value")) + " after " +
+                 std::to_string(int(ended_ms)) + " ms instead of throwing TimeoutError at once: a "
+                 "timeout of 0 leaves the operation no time at all (asyncio.wait_for(op, 0) times "
+                 "out at once); it does not mean \"wait forever\"");
+    return;
   }
+  if (t.count(Outcome::completed) > 0) {
+    diagnose(diagnoses::request_not_aborted,
+             "with_timeout(op, 0ms) threw TimeoutError, but the server saw the operation's request "
+             "run on to its end: the operation must be cancelled (or never started), not left behind");
+    return;
+  }
+  EXPECT_LE(ended_ms, tolerant_ms(60)) << "a timeout of 0 should end the wait at once";
 }
 
 }  // namespace

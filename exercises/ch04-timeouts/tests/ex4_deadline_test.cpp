@@ -1,7 +1,9 @@
 // Exercise 4: one deadline for several steps. The server's trace shows the steps one after
 // another, which of them completed, and when the one cut off by the deadline was aborted.
 #include "ex4_deadline.hpp"
+#include "left_armed.hpp"
 
+#include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
 #include <asynclings/testkit/server_test.hpp>
@@ -88,6 +90,17 @@ bool diagnosed_concurrent(const TraceView& t) {
   return false;
 }
 
+bool is_deadline_exceeded(std::exception_ptr e) {
+  if (!e) return false;
+  try {
+    std::rethrow_exception(e);
+  } catch (const ch04::DeadlineExceeded&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 class Deadline : public asynclings::testkit::ServerTest {};
 
 TEST_F(Deadline, ThreeStepsOf150MsUnderA400MsBudgetTimeOutDuringTheThirdStep) {
@@ -153,14 +166,7 @@ TEST_F(Deadline, StepsThatFitTheBudgetReturnTheirResultsInOrderAsSoonAsTheLastFi
   EXPECT_EQ(t.count(Outcome::completed), 3u);
   EXPECT_TRUE(t.sequential());
   EXPECT_LE(ended_ms, 150 + tolerant_ms(200));  // a loaded machine may add 100+ ms; the budget is 400
-  if (run_ms >= kBudget - 5.0) {
-    diagnose(diagnoses::timer_left_armed,
-             "run_steps returned at " + std::to_string(int(ended_ms)) + " ms, but the event loop "
-                 "stayed busy until " + std::to_string(int(run_ms)) + " ms: the deadline timer "
-                 "was left armed after the last step. Cancel it (or let it die with run_steps) "
-                 "before returning");
-    return;
-  }
+  ch04test::diagnosed_timer_left_armed("run_steps", "returned", ended_ms, run_ms, kBudget);
 }
 
 TEST_F(Deadline, TimeTheQuickStepsDidNotUseIsLeftForTheSlowOne) {
@@ -216,6 +222,72 @@ TEST_F(Deadline, AStepsOwnErrorReachesTheCallerAtOnceAndEndsTheSequence) {
   }
   EXPECT_EQ(failure, "step failed with status 503");
   EXPECT_EQ(t.size(), 2u) << "the third step must not start after the second failed";
+}
+
+// asyncio.timeout(0): the budget is spent before the first step, so the sequence ends at once
+// with DeadlineExceeded — never a shorter (or empty) list of results, never a step run to its end.
+TEST_F(Deadline, ABudgetOfZeroThrowsDeadlineExceededAtOnceAndNoStepCompletes) {
+  const Attempt r = run(run_with_budget(async_client(), {100, 100}, milliseconds{0}));
+  auto t = trace_now();
+  const double ended_ms = t.ms(r.ended);
+  figure("ended_ms", ended_ms, "ms", "≈ 0, with DeadlineExceeded");
+  figure("steps_completed", double(t.count(Outcome::completed)), "", "0");
+  if (!r.deadline_exceeded) {
+    const std::size_t n = r.results ? r.results->size() : 0;
+    diagnose("deadline-not-thrown",
+             "run_steps(steps, 0ms) returned " + std::to_string(n) + " of 2 results after " +
+                 std::to_string(int(ended_ms)) + " ms instead of throwing DeadlineExceeded: when the "
+                 "budget runs out (here before the first step) the sequence fails — a shorter list "
+                 "of results, or no deadline at all, hides that it did not finish");
+    return;
+  }
+  if (t.count(Outcome::completed) > 0) {
+    diagnose(diagnoses::request_not_aborted,
+             "run_steps(steps, 0ms) threw DeadlineExceeded, but the server saw a step run on to its "
+             "end: with no budget left, the step is cancelled (or never started)");
+    return;
+  }
+  EXPECT_LE(ended_ms, tolerant_ms(60)) << "a budget of 0 should end the sequence at once";
+}
+
+// The caller is cancelled from outside at 100 ms, during the first of three 150 ms steps: the
+// running step is aborted, no later step starts, and the caller sees the cancellation — it is
+// not the budget running out.
+TEST_F(Deadline, ACancelFromOutsideAbortsTheRunningStepAndIsNotReportedAsDeadlineExceeded) {
+  constexpr int kBudget = 400, kCancel = 100;
+  std::vector<asio::awaitable<int>> steps;
+  for (int i = 0; i < 3; ++i) steps.push_back(step(async_client(), 150));
+  asynclings::testkit::Stopwatch whole_run;
+  const auto e = run(asynclings::testkit::cancel_after(ch04::run_steps(std::move(steps), milliseconds{kBudget}),
+                                                       milliseconds{kCancel}));
+  const double run_ms = whole_run.elapsed_ms();
+  if (e.error) asynclings::testkit::rethrow_if_not_implemented(e.error);
+  auto t = trace(1);
+  const double ended_ms = t.ms(e.ended_at);
+  figure("ended_ms", ended_ms, "ms", "≈ " + std::to_string(kCancel) + ", with operation_aborted");
+  figure("steps_completed", double(t.count(Outcome::completed)), "", "0");
+  if (diagnosed_concurrent(t)) return;
+  if (is_deadline_exceeded(e.error)) {
+    diagnose("cancel-became-deadline",
+             "run_steps was cancelled from outside at " + std::to_string(kCancel) + " ms but threw "
+                 "DeadlineExceeded (" + std::to_string(int(ended_ms)) + " ms): a cancellation is not "
+                 "the budget running out. When the deadline timer's wait ended with operation_aborted, "
+                 "it did not expire: let the cancellation go on to the caller");
+    return;
+  }
+  if (t.count(Outcome::completed) > 0) {
+    diagnose(diagnoses::request_not_aborted,
+             "run_steps was cancelled at " + std::to_string(kCancel) + " ms, but the server saw " +
+                 std::to_string(t.count(Outcome::completed)) + " step(s) run on to the end: the "
+                 "step running at the cancel must receive it (a parallel group or `||` forwards "
+                 "the caller's cancel; a signal of your own must be emitted from the caller's slot)");
+    return;
+  }
+  ASSERT_FALSE(e.value.has_value()) << "a cancelled run_steps returned results";
+  EXPECT_TRUE(asynclings::testkit::is_cancellation(e.error)) << "the caller should see operation_aborted";
+  EXPECT_EQ(t.size(), 1u) << "no step should start after the cancel";
+  EXPECT_LE(ended_ms, kCancel + tolerant_ms(60));
+  ch04test::diagnosed_timer_left_armed("run_steps", "ended with the cancel", ended_ms, run_ms, kBudget);
 }
 
 }  // namespace

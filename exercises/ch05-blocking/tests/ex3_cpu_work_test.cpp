@@ -12,15 +12,24 @@
 #include <asynclings/testkit/timing.hpp>
 #include <gtest/gtest.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <ctime>
+#include <exception>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include <pthread.h>
 
 namespace {
 
@@ -87,6 +96,24 @@ bool loop_stayed_responsive(const ch05_test::Probed<std::uint64_t>& run, const s
   return true;
 }
 
+// CPU time, in ms, of a clock (a thread's or the process's).
+double cpu_ms(clockid_t clock) {
+  timespec t{};
+  clock_gettime(clock, &t);
+  return double(t.tv_sec) * 1e3 + double(t.tv_nsec) / 1e6;
+}
+
+// The CPU clock of the only thread of a one-thread pool.
+clockid_t cpu_clock_of_the_thread_of(asio::thread_pool& pool) {
+  std::promise<clockid_t> clock;
+  asio::post(pool, [&clock] {
+    clockid_t id{};
+    pthread_getcpuclockid(pthread_self(), &id);
+    clock.set_value(id);
+  });
+  return clock.get_future().get();
+}
+
 TEST(CountPrimesOffloaded, GivesTheSameCountAsCountingDirectly) {
   asio::thread_pool pool(2);
   const auto run = ch05_test::run_probed(ch05::count_primes_offloaded(pool.get_executor(), 10'000));
@@ -100,11 +127,25 @@ TEST(CountPrimesOffloaded, KeepsTheLoopTickingWhileItCounts) {
   const auto n = heavy_n();
   const auto expected = expected_count(n);
   asio::thread_pool pool(1);
+  // Whose CPU did the counting: the pool's one thread, or a thread of the student's own
+  // (std::async, a std::thread, a static pool)? A ratio of CPU times, whatever the load.
+  const clockid_t pool_clock = cpu_clock_of_the_thread_of(pool);
+  const double pool_before = cpu_ms(pool_clock), process_before = cpu_ms(CLOCK_PROCESS_CPUTIME_ID);
   const auto run = ch05_test::run_probed(ch05::count_primes_offloaded(pool.get_executor(), n));
+  const double pool_used = cpu_ms(pool_clock) - pool_before;
+  const double process_used = cpu_ms(CLOCK_PROCESS_CPUTIME_ID) - process_before;
   pool.join();
   figure("n", double(n), "", "calibrated");
+  figure("pool_share_of_cpu", pool_used / std::max(process_used, 1.0), "", "≈ 1 (the pool counted)");
   if (!loop_stayed_responsive(run, "count_primes_offloaded")) return;
   EXPECT_EQ(run.value, expected);
+  if (pool_used < 0.5 * process_used) {
+    diagnose(diagnoses::off_the_pool,
+             "the pool's thread used " + ms(pool_used) + " ms of CPU while the counting took " +
+                 ms(process_used) + " ms in all: count_primes ran on a thread that is not the "
+                 "given pool's (std::async, a std::thread, a pool of your own). Offload onto the "
+                 "pool you are given: co_await co_spawn(pool, job, use_awaitable)");
+  }
 }
 
 TEST(CountPrimesOffloaded, ResumesTheCallerOnTheLoopThread) {
@@ -127,19 +168,64 @@ TEST(CountPrimesOffloaded, ResumesTheCallerOnTheLoopThread) {
 }
 
 TEST(CountPrimesInChunks, RefusesAChunkOfZero) {
-  try {
-    const auto run = ch05_test::run_probed(ch05::count_primes_in_chunks(1'000, 0),
-                                           std::chrono::milliseconds{5}, std::chrono::milliseconds{1000});
-    diagnose("zero-chunk-accepted",
-             "count_primes_in_chunks(1000, 0) returned " + std::to_string(run.value) +
-                 " instead of refusing: chunks of 0 numbers never get anywhere. Throw "
-                 "std::invalid_argument when chunk == 0");
-  } catch (const std::invalid_argument&) {
-  } catch (const std::runtime_error& e) {
-    diagnose("zero-chunk-accepted",
-             std::string("count_primes_in_chunks(1000, 0) never finished (") + e.what() +
-                 "): with chunks of 0 numbers the loop never advances. Throw "
-                 "std::invalid_argument when chunk == 0");
+  // Whatever n is: a chunk of 0 is a wrong argument even when there is nothing to count.
+  for (const std::uint64_t n : {std::uint64_t{1'000}, std::uint64_t{0}}) {
+    const std::string call = "count_primes_in_chunks(" + std::to_string(n) + ", 0)";
+    try {
+      const auto run = ch05_test::run_probed(ch05::count_primes_in_chunks(n, 0),
+                                             std::chrono::milliseconds{5}, std::chrono::milliseconds{1000});
+      diagnose("zero-chunk-accepted",
+               call + " returned " + std::to_string(run.value) +
+                   " instead of refusing: chunks of 0 numbers never get anywhere. Check the "
+                   "arguments first — throw std::invalid_argument when chunk == 0, whatever n is");
+      return;
+    } catch (const std::invalid_argument&) {
+    } catch (const std::runtime_error& e) {
+      diagnose("zero-chunk-accepted",
+               call + " never finished (" + e.what() +
+                   "): with chunks of 0 numbers the loop never advances. Throw "
+                   "std::invalid_argument when chunk == 0");
+      return;
+    }
+  }
+}
+
+// A coroutine beside the counting re-queues itself and counts its turns: the loop runs queued
+// handlers in order, so it gets a turn each time the counting yields — one per chunk when
+// count_primes_in_chunks yields after every chunk, whatever the machine's speed or load.
+TEST(CountPrimesInChunks, GivesTheLoopATurnAfterEveryChunk) {
+  constexpr std::uint64_t n = 20'000, chunk = 400, chunks = n / chunk;
+  asio::io_context io;
+  bool done = false;
+  std::size_t turns = 0;
+  std::uint64_t value = 0;
+  std::exception_ptr failure;
+  auto count = [&]() -> asio::awaitable<void> {
+    value = co_await ch05::count_primes_in_chunks(n, chunk);
+    done = true;
+  };
+  auto turn_counter = [&]() -> asio::awaitable<void> {
+    while (!done) {
+      ++turns;
+      co_await asio::post(io, asio::use_awaitable);
+    }
+  };
+  asio::co_spawn(io, count(), [&](std::exception_ptr e) {
+    failure = e;
+    done = true;
+  });
+  asio::co_spawn(io, turn_counter(), [](std::exception_ptr) {});
+  io.run_for(std::chrono::milliseconds(long(tolerant_ms(10'000))));
+  if (failure) std::rethrow_exception(failure);
+  figure("loop_turns", double(turns), "", ">= " + std::to_string(chunks - 5) + " (one per chunk)");
+  ASSERT_TRUE(done) << "count_primes_in_chunks(20000, 400) did not finish";
+  EXPECT_EQ(value, 2262u) << "there are 2262 primes below 20,000";
+  if (turns < chunks - 5) {
+    diagnose("chunks-without-a-turn",
+             "in " + std::to_string(chunks) + " chunks, the loop got only " + std::to_string(turns) +
+                 " turns: count_primes_in_chunks yielded only now and then. Yield after every "
+                 "chunk (co_await asio::post(loop, use_awaitable)) — a chunk is the longest the "
+                 "loop may wait");
   }
 }
 

@@ -279,6 +279,15 @@ TEST_F(RateLimit, AFailingRequestGivesItsPermitBackTheOthersStillRunThenTheError
     return;
   }
   ASSERT_FALSE(r.hung) << "fetch_all never returned";
+  figure("peak_in_flight", double(t.peak_in_flight()), "", "1 (the limit)");
+  if (t.peak_in_flight() > 1) {
+    diagnose("permit-returned-twice",
+             "with a limit of 1, the server saw " + std::to_string(t.peak_in_flight()) + " requests in "
+             "flight at once after path 0 failed: its permit was given back twice (a guard's destructor "
+             "and a catch, say), so the semaphore now lets more through than the limit. Give a permit "
+             "back in exactly one place — the RAII guard runs on every way out");
+    return;
+  }
   if (!r.error) {
     diagnose(diagnoses::error_swallowed, "the GET of path 0 threw, but fetch_all returned normally: after every path "
                                 "has ended, rethrow the first failure");

@@ -118,6 +118,22 @@ TEST_F(Retry, RecoversAfterTwoFailuresWaitingFiftyThenOneHundredMilliseconds) {
   EXPECT_NE(response.body.find("\"attempt\": 3"), std::string::npos) << response.body;
 }
 
+// raise_for_status raises for every status that is not 2xx: a 404 is a failed attempt like a
+// 503 (the server may answer 404 while a resource is still being created).
+TEST_F(Retry, EveryStatusThatIsNot2xxIsAFailedAttemptA404Included) {
+  auto response = run(ch06::get_with_retry(async_client(), "/flaky/created-soon?fail=2&status=404", kPolicy));
+  auto t = trace(1);
+  if (t.size() == 1 && response.status == 404) {
+    diagnose("status-not-checked",
+             "the first attempt got 404 and get_with_retry returned that response: only 2xx is a "
+             "success. Throw HttpError for every other status (4xx as well as 5xx), so that it is "
+             "retried and, in the end, reaches the caller");
+    return;
+  }
+  if (!check_attempts(t, 3)) return;
+  EXPECT_EQ(response.status, 200);
+}
+
 TEST_F(Retry, GivesUpAfterMaxAttemptsAndRethrowsTheLastErrorAtOnce) {
   bool threw = false;
   asynclings::testkit::Stopwatch watch;

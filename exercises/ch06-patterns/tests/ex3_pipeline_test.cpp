@@ -322,6 +322,18 @@ TEST_F(Pipeline, CancellingThePipelineAbortsTheItemsInFlightAndLeavesNothingRunn
   ASSERT_TRUE(ending.error) << "run_pipeline returned normally after a cancel";
   EXPECT_TRUE(ch06test::is_cancellation(ending.error))
       << "the caller should see the cancellation (operation_aborted or channel_cancelled)";
+  // By 50 ms each consumer holds one item and the channel two more: no other send can have
+  // completed, so on_produced, called once a send completed, was called at most that often.
+  constexpr std::size_t kDeliverable = std::size_t(kConsumers) + kCapacity;
+  figure("on_produced_calls", double(produced->size()), "", "<= " + std::to_string(kDeliverable));
+  if (produced->size() > kDeliverable) {
+    diagnose("reported-unsent-item",
+             "on_produced was called for " + std::to_string(produced->size()) + " items, but only " +
+                 std::to_string(kDeliverable) + " sends (one item per consumer, " +
+                 std::to_string(kCapacity) + " in the channel) could complete before the cancel: an "
+                 "item was reported although its send was cancelled. Call on_produced(i) only after "
+                 "co_await async_send(...) returned normally");
+  }
 }
 
 }  // namespace

@@ -64,7 +64,9 @@ class AsyncRaii : public asynclings::testkit::ServerTest {
     figure("holders_after", holders_after, "", "0");
     if (c.releases.size() > 1) {
       diagnose("released-twice", "the server saw " + std::to_string(c.releases.size()) +
-                                     " releases for one acquire: release exactly once, after the body");
+                                     " releases for one acquire: release exactly once, after the body — and mark the "
+                                     "lease released before awaiting the GET, so that a second call meanwhile "
+                                     "does nothing");
       return false;
     }
     if (c.releases.empty() || holders_after != 0) {
@@ -86,6 +88,24 @@ class AsyncRaii : public asynclings::testkit::ServerTest {
     }
     EXPECT_EQ(t.records()[c.releases[0]].status, 200) << "the release should succeed";
     return true;
+  }
+
+  // Runs <calls>, which acquire once and call release() more than once: one release reaches
+  // the server and none is refused (a refusal is judged from the trace, not let out).
+  bool sends_one_release(asio::awaitable<int> calls) {
+    std::exception_ptr error;
+    try {
+      run(std::move(calls));
+    } catch (const asynclings::NotImplemented&) {
+      throw;
+    } catch (const ch06::LeaseError&) {
+      error = std::current_exception();
+    }
+    auto t = trace(2);
+    const auto c = find_lease_calls(t);
+    if (!released(t, c, holders(), "success")) return false;
+    EXPECT_FALSE(error) << "no release should be refused";
+    return !error;
   }
 
   // The release must be answered before with_lease hands its result back.
@@ -153,6 +173,29 @@ TEST_F(AsyncRaii, ReleasesTheLeaseWhenTheBodyThrowsAndPassesTheErrorOn) {
   }
 }
 
+// "However the body ended" includes an exception that is not a std::exception: C++ can throw
+// anything, and async with releases whatever the body raised.
+TEST_F(AsyncRaii, ReleasesTheLeaseWhateverTheBodyThrowsEvenWhatIsNotAStdException) {
+  auto client = async_client();
+  auto body = [client](ch06::Lease&) -> asio::awaitable<int> {
+    co_await client.get("/delay/20ms");
+    throw 42;
+  };
+  const Ending e = run(cancel_after(ch06::with_lease(client, kName, body), milliseconds{0}));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  auto t = trace(2);
+  const auto c = find_lease_calls(t);
+  if (!released(t, c, holders(), "error")) return;
+  ASSERT_TRUE(e.error) << "the body threw 42, but with_lease returned normally";
+  try {
+    std::rethrow_exception(e.error);
+  } catch (int value) {
+    EXPECT_EQ(value, 42);
+  } catch (...) {
+    ADD_FAILURE() << "the caller should get the body's own exception (the int 42)";
+  }
+}
+
 TEST_F(AsyncRaii, ReleasesTheLeaseAfterACancelAndStillReportsTheCancellation) {
   constexpr milliseconds kCancel{100};
   auto client = async_client();
@@ -191,20 +234,32 @@ asio::awaitable<int> acquire_move_release_twice(AsyncClient client, std::shared_
   co_return 0;
 }
 
+// A second release() while the first is still waiting for the server: "once" means the
+// second does nothing, so the lease must count as released from the moment the first starts.
+asio::awaitable<int> two_releases_at_once(AsyncClient client) {
+  ch06::Lease lease = co_await ch06::Lease::acquire(client, kName);
+  auto ex = co_await asio::this_coro::executor;
+  auto second_ended = std::make_shared<asio::steady_timer>(ex, asio::steady_timer::time_point::max());
+  auto second_error = std::make_shared<std::exception_ptr>();
+  auto second_done = std::make_shared<bool>(false);
+  asio::co_spawn(ex, lease.release(), [second_ended, second_error, second_done](std::exception_ptr e) {
+    *second_error = e;
+    *second_done = true;
+    second_ended->cancel();
+  });
+  co_await lease.release();
+  if (!*second_done) co_await second_ended->async_wait(asio::as_tuple(asio::use_awaitable));
+  if (*second_error) std::rethrow_exception(*second_error);
+  co_return 0;
+}
+
+TEST_F(AsyncRaii, TwoReleasesAtOnceSendOneRelease) {
+  sends_one_release(two_releases_at_once(async_client()));
+}
+
 TEST_F(AsyncRaii, ReleasingTwiceOrThroughAMovedFromLeaseSendsOneRelease) {
   auto held = std::make_shared<std::vector<bool>>();
-  std::exception_ptr error;
-  try {
-    run(acquire_move_release_twice(async_client(), held));
-  } catch (const asynclings::NotImplemented&) {
-    throw;
-  } catch (const ch06::LeaseError&) {
-    error = std::current_exception();  // a refused second release: judged from the trace below
-  }
-  auto t = trace(2);
-  const auto c = find_lease_calls(t);
-  if (!released(t, c, holders(), "success")) return;
-  EXPECT_FALSE(error) << "no release should be refused";
+  if (!sends_one_release(acquire_move_release_twice(async_client(), held))) return;
   EXPECT_EQ(*held, (std::vector<bool>{true, true, false}))
       << "held(): true after acquire, true in the Lease it moved to, false after release";
 }
