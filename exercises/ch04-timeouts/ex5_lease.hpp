@@ -21,8 +21,10 @@
 // cancels the work at 150 ms, the work's request is aborted then, the release arrives AFTER the
 // cancel and succeeds, the lease is back at 0 holders (GET /lease?name=NAME), and the test
 // still sees operation_aborted; when the work fails, the release is sent and the error
-// reaches the caller; the lease is released exactly once; and the caller gets the work's
-// value only once the release is done (a release sent off in the background is too late).
+// reaches the caller; the lease is released exactly once; the caller gets the work's value
+// only once the release is done (a release sent off in the background is too late); and the
+// release after a failure, against a server that answers slowly, never blocks the loop (no
+// blocking request from the catch block).
 //
 // Replace the ASYNCLINGS_TODO. `grader hint ch04 ex5` helps.
 #pragma once

@@ -22,11 +22,12 @@
 // What the tests check: the semaphore admits `permits` holders and makes the next one wait for
 // a release; for limits 1, 3 and 5 (with a number of paths the limit does not divide) the
 // server's peak in-flight count is EXACTLY the limit — not more (limit ignored), not less
-// (limit under-used) — and the whole run takes about ceil(N / limit) delays; results come back
-// in input order, not in the order they finished; an empty list returns at once; a limit of 0
-// throws std::invalid_argument; a path whose GET throws (a proxy hangs up on it) gives its
-// permit back, the others still run, then the error reaches the caller; a cancel aborts the
-// requests in flight and no waiting path starts.
+// (limit under-used) — and the whole run takes about ceil(N / limit) delays; a permit given back
+// lets the next path start at once (batches of `limit` that wait for their slowest do not);
+// results come back in input order, not in the order they finished; an empty list returns at
+// once; a limit of 0 throws std::invalid_argument; a path whose GET throws (a proxy hangs up on
+// it) gives its permit back, once, the others still run, then the error reaches the caller; a
+// cancel aborts the requests in flight and no waiting path starts.
 //
 // Replace every ASYNCLINGS_TODO. `grader hint ch06 ex1` helps.
 #pragma once

@@ -4,6 +4,7 @@
 // exception the work ended with.
 #include "ex5_lease.hpp"
 
+#include <asynclings/server/delay_server.hpp>
 #include <asynclings/testkit/cancel_after.hpp>
 #include <asynclings/testkit/diagnosis.hpp>
 #include <asynclings/testkit/requests.hpp>
@@ -13,6 +14,9 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/system/system_error.hpp>
 
 #include <chrono>
@@ -229,6 +233,61 @@ TEST_F(Lease, TheCallerGetsTheValueOnlyOnceTheReleaseIsDone) {
   EXPECT_EQ(value, 200);
   EXPECT_EQ(release.status, 200);
   EXPECT_EQ(holders(), 0);
+}
+
+// <task>, with a probe ticking every 5 ms beside it on the same loop: the task's ending and the
+// largest lateness of a tick while it ran (how long the loop's thread was held at a stretch).
+asio::awaitable<std::pair<Ending, double>> with_lag_probe(asio::awaitable<Ending> task) {
+  auto ex = co_await asio::this_coro::executor;
+  auto done = std::make_shared<bool>(false);
+  auto max_lag_ms = std::make_shared<double>(0);
+  auto probe = [](std::shared_ptr<bool> done, std::shared_ptr<double> max_lag_ms) -> asio::awaitable<void> {
+    asio::steady_timer tick(co_await asio::this_coro::executor);
+    auto due = Clock::now();
+    while (!*done) {
+      due += milliseconds{5};
+      tick.expires_at(due);
+      co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+      *max_lag_ms = std::max(*max_lag_ms, std::chrono::duration<double, std::milli>(Clock::now() - due).count());
+    }
+  };
+  asio::co_spawn(ex, probe(done, max_lag_ms), asio::detached);
+  Ending ending = co_await std::move(task);
+  // If the loop was held up to the task's very end, the probe's overdue tick has not run yet:
+  // wait on a timer due after it, so that its lateness is in before it is read.
+  asio::steady_timer settle(ex, milliseconds{10});
+  co_await settle.async_wait(asio::as_tuple(asio::use_awaitable));
+  *done = true;
+  co_return std::make_pair(std::move(ending), *max_lag_ms);
+}
+
+// A server of this test's own that answers every request 100 ms late, and work that fails: the
+// release that follows a failure (where co_await is awkward: not inside the catch block) must
+// be awaited too. A blocking request shows up as a loop that stood still for about 100 ms.
+TEST_F(Lease, TheReleaseAfterAFailureNeverBlocksTheLoop) {
+  asynclings::server::ServerOptions options;
+  options.latency = milliseconds{100};
+  asynclings::server::DelayServer slow(options);
+  slow.start();
+  AsyncClient client({"127.0.0.1", slow.port(), tag()});
+  const auto [e, max_lag_ms] =
+      run(with_lag_probe(cancel_after(ch04::with_lease(client, kLease, fails_after(client, 0)), milliseconds{0})));
+  if (e.error) rethrow_if_not_implemented(e.error);
+  std::size_t releases = 0;
+  for (const auto& r : slow.trace().records(tag())) releases += r.target.rfind("/lease/release", 0) == 0 ? 1 : 0;
+  figure("loop_lag_ms", max_lag_ms, "ms", "a few ms (the server takes 100 ms per answer)");
+  figure("releases", double(releases), "", "1");
+  if (max_lag_ms >= 60.0) {
+    diagnose(diagnoses::blocked_the_loop,
+             "while the lease was released after the work failed, the loop stood still for " +
+                 std::to_string(int(max_lag_ms)) + " ms: the release was a blocking request (a "
+                 "BlockingClient, or a wait on a future) made on the loop's thread, most likely from the "
+                 "catch block where co_await is not allowed. Keep the exception_ptr, leave the catch "
+                 "block, then co_await the release with the async client");
+    return;
+  }
+  EXPECT_EQ(releases, 1u);
+  ASSERT_TRUE(e.error) << "the work failed, so with_lease should rethrow its error";
 }
 
 }  // namespace
