@@ -240,6 +240,7 @@ int mistake_refresh(const Session& session, const MistakeOptions& options) {
             write_file(dir / "solution", read_text_file(solution));
             RunOptions run;
             run.time_limit = std::chrono::seconds(20);
+            run.output_cap = 0;  // the merged file itself: a capped output would cut its middle out
             const RunResult r = run_process({"git", "merge-file", "-p", "-L", "mistake", "-L", "solution then", "-L",
                                              "solution now", (dir / "mistake").string(), (dir / "base").string(),
                                              (dir / "solution").string()},
